@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { stringify as toYaml } from 'yaml';
+import { firstRunBanner } from '../src/banner.js';
+import { ConfigError, loadConfig, redactConfig, type LoadConfigOptions } from '../src/config/index.js';
+import { openStore } from '../src/store/index.js';
+import { startTollgate } from '../src/tollgate.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+interface CommonFlags {
+  config?: string;
+  dataDir?: string;
+}
+
+function configFrom(flags: CommonFlags & { port?: string; host?: string }) {
+  const overrides: Record<string, unknown> = {};
+  if (flags.dataDir) overrides.data_dir = flags.dataDir;
+  const server: Record<string, unknown> = {};
+  if (flags.host) server.host = flags.host;
+  if (flags.port !== undefined) server.port = Number(flags.port);
+  if (Object.keys(server).length > 0) overrides.server = server;
+  const options: LoadConfigOptions = { file: flags.config, overrides };
+  return loadConfig(options).config;
+}
+
+/** Config errors are the user's to fix: print them plainly, exit 2, no stack trace. */
+async function run(action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (err) {
+    if (err instanceof ConfigError || (err instanceof Error && err.name === 'CatalogueError')) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`tollgate: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+}
+
+const program = new Command()
+  .name('tollgate')
+  .description('Tollgate: a self-hostable LLM API platform with an OpenAI-compatible gateway.')
+  .version(pkg.version, '-v, --version')
+  .addHelpText('after', '\nExamples:\n  $ tollgate start\n  $ tollgate start --port 9000 --data-dir /var/lib/tollgate\n  $ tollgate migrate\n  $ tollgate config print');
+
+const withConfig = (cmd: Command) =>
+  cmd.option('-c, --config <file>', 'config file (default: ./tollgate.yaml when present)').option('-d, --data-dir <dir>', 'data directory (SQLite store, server secret)');
+
+withConfig(program.command('start').description('Start the server (creates the store and the first keys on the first run).'))
+  .addOption(new Option('-p, --port <port>', 'port to listen on (default 8787)'))
+  .addOption(new Option('-H, --host <host>', 'address to listen on (default 127.0.0.1)'))
+  .addHelpText('after', '\nExample:\n  $ tollgate start --port 8787 --host 127.0.0.1 --data-dir ./data')
+  .action((flags) =>
+    run(async () => {
+      const config = configFrom(flags);
+      const tollgate = await startTollgate(config);
+      if (tollgate.bootstrapped) process.stdout.write(firstRunBanner(tollgate.bootstrapped, tollgate.url));
+      tollgate.services.logger.info({ url: tollgate.url }, `Tollgate listening on ${tollgate.url}`);
+      const stop = (signal: string) => {
+        tollgate.services.logger.info({ signal }, 'signal received');
+        tollgate.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    }),
+  );
+
+withConfig(program.command('migrate').description('Apply pending database migrations and exit.'))
+  .addHelpText('after', '\nExample:\n  $ TOLLGATE_DATABASE_URL=postgres://localhost/tollgate tollgate migrate')
+  .action((flags) =>
+    run(async () => {
+      const config = configFrom(flags);
+      const store = await openStore({ databaseUrl: config.database_url, dataDir: config.data_dir });
+      try {
+        const applied = await store.migrate();
+        process.stdout.write(applied.length > 0 ? `Applied ${applied.length} migration(s): ${applied.join(', ')}\n` : 'The store is up to date.\n');
+      } finally {
+        await store.close();
+      }
+    }),
+  );
+
+const configCommand = program.command('config').description('Inspect the configuration.');
+withConfig(configCommand.command('print').description('Print the effective configuration (defaults < file < TOLLGATE_* env), secrets redacted.'))
+  .addHelpText('after', '\nExample:\n  $ TOLLGATE_SERVER_PORT=9000 tollgate config print')
+  .action((flags) =>
+    run(async () => {
+      process.stdout.write(toYaml(redactConfig(configFrom(flags))));
+    }),
+  );
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,34 @@
+import type { BootstrapResult } from './control/index.js';
+import { SIM_CHAT_MODEL } from './providers/index.js';
+
+/** What the very first start prints: both keys, once, and a first call that works as printed. */
+export function firstRunBanner(result: BootstrapResult, baseUrl: string): string {
+  const api = `${baseUrl}/v1`;
+  const body = JSON.stringify({ model: SIM_CHAT_MODEL, messages: [{ role: 'user', content: 'Hello!' }] });
+  return `
+================================================================================
+ Tollgate is set up. These keys are shown ONCE: store them now.
+
+   Admin key   (admin API only):     ${result.adminKey}
+   Project key (organization "${result.organizationName}", project "${result.projectName}"):
+                                     ${result.projectKey}
+
+ First call (the built-in simulator model needs no provider):
+
+curl ${api}/chat/completions \\
+  -H "Authorization: Bearer ${result.projectKey}" \\
+  -H "Content-Type: application/json" \\
+  -d '${body}'
+
+ With the openai SDK (npm install openai):
+
+import OpenAI from "openai";
+const client = new OpenAI({ baseURL: "${api}", apiKey: "${result.projectKey}" });
+const completion = await client.chat.completions.create({
+  model: "${SIM_CHAT_MODEL}",
+  messages: [{ role: "user", content: "Hello!" }],
+});
+console.log(completion.choices[0].message.content);
+================================================================================
+`;
+}

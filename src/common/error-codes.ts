@@ -1,0 +1,66 @@
+/**
+ * Every error Tollgate answers with, in one place: status, OpenAI `type` and
+ * `code`, and the default message. Messages follow OpenAI's wording where
+ * clients (or people) pattern-match on it.
+ */
+export interface ErrorSpec {
+  status: number;
+  type: string;
+  code: string | null;
+  message: string;
+  retryable?: boolean;
+}
+
+const spec = (status: number, type: string, code: string | null, message: string, retryable = false): ErrorSpec => ({
+  status,
+  type,
+  code,
+  message,
+  retryable,
+});
+
+export const ERRORS = {
+  missing_api_key: spec(
+    401,
+    'invalid_request_error',
+    null,
+    "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+  ),
+  invalid_api_key: spec(401, 'invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.'),
+  missing_scope: spec(403, 'invalid_request_error', 'missing_scope', 'You have insufficient permissions for this operation.'),
+  permission_denied: spec(403, 'invalid_request_error', 'permission_denied', 'You do not have access to this resource.'),
+  invalid_json: spec(
+    400,
+    'invalid_request_error',
+    null,
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The API expects a JSON payload, but what was sent was not valid JSON.)",
+  ),
+  missing_required_parameter: spec(400, 'invalid_request_error', 'missing_required_parameter', 'Missing required parameter.'),
+  invalid_type: spec(400, 'invalid_request_error', 'invalid_type', 'Invalid type.'),
+  invalid_value: spec(400, 'invalid_request_error', 'invalid_value', 'Invalid value.'),
+  unknown_parameter: spec(400, 'invalid_request_error', 'unknown_parameter', 'Unknown parameter.'),
+  unsupported_parameter: spec(400, 'invalid_request_error', 'unsupported_parameter', 'Unsupported parameter.'),
+  invalid_request: spec(400, 'invalid_request_error', null, 'Invalid request.'),
+  context_length_exceeded: spec(400, 'invalid_request_error', 'context_length_exceeded', 'The request exceeds the context window of the model.'),
+  not_found: spec(404, 'invalid_request_error', null, 'Not found.'),
+  model_not_found: spec(404, 'invalid_request_error', 'model_not_found', 'The model does not exist or you do not have access to it.'),
+  method_not_allowed: spec(405, 'invalid_request_error', null, 'Method not allowed.'),
+  conflict: spec(409, 'invalid_request_error', 'conflict', 'The request conflicts with the current state of the resource.'),
+  request_too_large: spec(413, 'invalid_request_error', 'request_too_large', 'The request body is too large.'),
+  unsupported_media_type: spec(415, 'invalid_request_error', null, "Unsupported Content-Type. The API expects 'application/json'."),
+  rate_limit_exceeded: spec(429, 'requests', 'rate_limit_exceeded', 'Rate limit reached.'),
+  too_many_auth_failures: spec(429, 'requests', 'rate_limit_exceeded', 'Too many requests with invalid API keys from this address. Please try again later.'),
+  insufficient_quota: spec(
+    429,
+    'insufficient_quota',
+    'insufficient_quota',
+    'You exceeded your current quota, please check your plan and billing details.',
+  ),
+  server_error: spec(500, 'server_error', null, 'The server had an error while processing your request. Sorry about that!'),
+  upstream_error: spec(502, 'server_error', 'upstream_error', 'The upstream provider returned an invalid response.', true),
+  overloaded: spec(503, 'service_unavailable_error', 'server_is_overloaded', 'Our servers are currently overloaded. Please try again later.', true),
+  shutting_down: spec(503, 'service_unavailable_error', 'server_shutting_down', 'The server is shutting down. Please retry.', true),
+  upstream_timeout: spec(504, 'server_error', 'timeout', 'The upstream provider did not answer in time.', true),
+} satisfies Record<string, ErrorSpec>;
+
+export type ErrorName = keyof typeof ERRORS;

@@ -1,0 +1,33 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+/** Prefixes of every id Tollgate mints: readable in logs, sortable by time. */
+export type IdPrefix = 'org' | 'proj' | 'key' | 'svc_acct' | 'usr' | 'evt' | 'rl' | 'res' | 'aud';
+
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+
+function encodeTime(ms: number): string {
+  let out = '';
+  for (let i = 0; i < 10; i++) {
+    out = CROCKFORD[ms % 32] + out;
+    ms = Math.floor(ms / 32);
+  }
+  return out;
+}
+
+/** `proj_01jd7x...`: a ULID (48-bit time + 80 random bits) behind a type prefix. */
+export function newId(prefix: IdPrefix, now = Date.now()): string {
+  const random = randomBytes(16);
+  let tail = '';
+  for (let i = 0; i < 16; i++) tail += CROCKFORD[random[i]! % 32];
+  return `${prefix}_${encodeTime(now)}${tail}`;
+}
+
+/** OpenAI's request id shape: `req_` + 32 lowercase hex characters. */
+export function newRequestId(): string {
+  return `req_${randomUUID().replaceAll('-', '')}`;
+}
+
+/** Response object ids in OpenAI's style (`chatcmpl-...`, `cmpl-...`). */
+export function newObjectId(prefix: string): string {
+  return `${prefix}${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+}

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Every leaf that is a scalar can be set from the
+ * environment as TOLLGATE_<PATH> (path segments joined by `_`, upper-cased):
+ * `server.port` is TOLLGATE_SERVER_PORT. Top-level `database_url`, `redis_url`
+ * and `secret` are therefore TOLLGATE_DATABASE_URL, TOLLGATE_REDIS_URL and
+ * TOLLGATE_SECRET. Fields marked `secret` are redacted by `config print`.
+ */
+
+const secretString = () => z.string().min(1).meta({ secret: true });
+
+const faultKinds = ['none', '429', '500', '503', 'timeout', 'disconnect'] as const;
+
+export const simulatorSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Serve the built-in simulator models tollgate-sim and tollgate-sim-embed.'),
+    ttft_ms: z.number().int().min(0).max(600_000).default(0).describe('Simulated time to first token, in ms.'),
+    token_delay_ms: z.number().int().min(0).max(60_000).default(0).describe('Simulated delay between streamed tokens, in ms.'),
+    embedding_dimensions: z.number().int().min(1).max(8192).default(1536).describe('Dimensions of tollgate-sim-embed vectors.'),
+    fault: z.enum(faultKinds).default('none').describe('Fault injected into simulator calls: none, 429, 500, 503, timeout, disconnect.'),
+    fault_rate: z.number().min(0).max(1).default(1).describe('Share of simulator calls that get the configured fault (0..1).'),
+  })
+  .strict();
+
+export const providerSchema = z
+  .object({
+    kind: z.enum(['openai', 'anthropic', 'gemini']).describe('Wire format of the upstream.'),
+    base_url: z.url().optional().describe('Upstream base URL (e.g. https://api.openai.com/v1).'),
+    api_key: secretString().optional(),
+    api_key_env: z.string().optional().describe('Name of an environment variable holding the upstream key.'),
+    timeout_ms: z.number().int().min(1).max(3_600_000).default(600_000),
+    headers: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+export const deploymentSchema = z
+  .object({
+    provider: z.string().min(1),
+    model: z.string().min(1),
+    weight: z.number().positive().default(1),
+  })
+  .strict();
+
+export const modelSchema = z
+  .object({
+    name: z.string().min(1),
+    aliases: z.array(z.string().min(1)).default([]),
+    type: z.enum(['chat', 'embeddings']).default('chat'),
+    deployments: z.array(deploymentSchema).min(1),
+    fallbacks: z.array(z.string().min(1)).default([]),
+    context_window: z.number().int().positive().optional(),
+    max_output_tokens: z.number().int().positive().optional(),
+    owned_by: z.string().default('tollgate'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1').describe('Address to listen on.'),
+        port: z.number().int().min(0).max(65535).default(8787).describe('Port to listen on (0 picks a free one).'),
+        body_limit_bytes: z.number().int().min(1024).default(20 * 1024 * 1024).describe('Largest accepted request body.'),
+        shutdown_timeout_ms: z
+          .number()
+          .int()
+          .min(0)
+          .default(30_000)
+          .describe('On SIGTERM/SIGINT, how long in-flight requests and streams may run before they are cut.'),
+        trust_proxy: z.boolean().default(false).describe('Take the client address from X-Forwarded-For.'),
+      })
+      .strict()
+      .prefault({}),
+    data_dir: z.string().min(1).default('./data').describe('Directory for the SQLite store and the generated server secret.'),
+    database_url: secretString().optional().describe('postgres://... to use PostgreSQL; default is SQLite in data_dir.'),
+    redis_url: secretString().optional().describe('redis://... for limits and caches shared by several instances.'),
+    secret: secretString().optional().describe('Server secret for keyed hashes and encryption at rest; generated into data_dir when unset.'),
+    secret_file: z.string().optional().describe('File holding the server secret (e.g. a Docker secret).'),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level.'),
+      })
+      .strict()
+      .prefault({}),
+    bootstrap: z
+      .object({
+        organization_name: z.string().min(1).default('Personal').describe('Name of the organization created on first start.'),
+        project_name: z.string().min(1).default('Default').describe('Name of the project created on first start.'),
+      })
+      .strict()
+      .prefault({}),
+    simulator: simulatorSchema.prefault({}),
+    providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), providerSchema).default({}),
+    models: z.array(modelSchema).default([]),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type ModelConfig = z.infer<typeof modelSchema>;
+export type SimulatorConfig = z.infer<typeof simulatorSchema>;

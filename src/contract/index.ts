@@ -1,0 +1,4 @@
+export * from './chat.js';
+export * from './embeddings.js';
+export * from './responses.js';
+export { parseRequest, issueToError, paramPath } from './format-issues.js';

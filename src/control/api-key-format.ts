@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+
+/**
+ * Tollgate API keys: `<prefix><43 base62 chars of 32 random bytes><6 base62 chars of CRC32>`.
+ * The checksum lets a mistyped or made-up key be refused without a store
+ * lookup, and lets secret scanners recognise real keys offline.
+ */
+export type KeyKind = 'project' | 'service_account' | 'admin';
+
+export const KEY_PREFIXES: Record<KeyKind, string> = {
+  project: 'sk-proj-',
+  service_account: 'sk-svcacct-',
+  admin: 'sk-admin-',
+};
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const BODY_LENGTH = 43; // 62^43 > 2^256
+const CHECK_LENGTH = 6; // 62^6 > 2^32
+
+/** Matches any Tollgate-shaped key in text (used by scanners too). */
+export const KEY_PATTERN = /sk-(?:proj|svcacct|admin)-[0-9A-Za-z]{49}(?![0-9A-Za-z])/g;
+
+function base62(value: bigint, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) {
+    out = ALPHABET[Number(value % 62n)] + out;
+    value /= 62n;
+  }
+  return out;
+}
+
+function checksum(prefix: string, body: string): string {
+  return base62(BigInt(crc32(prefix + body)), CHECK_LENGTH);
+}
+
+export function generateKey(kind: KeyKind): string {
+  const prefix = KEY_PREFIXES[kind];
+  const body = base62(BigInt(`0x${randomBytes(32).toString('hex')}`), BODY_LENGTH);
+  return prefix + body + checksum(prefix, body);
+}
+
+export interface ParsedKey {
+  kind: KeyKind;
+  /** Shape and checksum both right: worth a store lookup. */
+  wellFormed: true;
+}
+
+/** Returns the kind of a well-formed key with a valid checksum, or null. */
+export function parseKey(candidate: string): ParsedKey | null {
+  for (const [kind, prefix] of Object.entries(KEY_PREFIXES) as [KeyKind, string][]) {
+    if (!candidate.startsWith(prefix)) continue;
+    const rest = candidate.slice(prefix.length);
+    if (rest.length !== BODY_LENGTH + CHECK_LENGTH || !/^[0-9A-Za-z]+$/.test(rest)) return null;
+    const body = rest.slice(0, BODY_LENGTH);
+    return checksum(prefix, body) === rest.slice(BODY_LENGTH) ? { kind, wellFormed: true } : null;
+  }
+  return null;
+}
+
+/** What is shown of a key after creation: `sk-proj-...abcd`. */
+export function redactKey(key: string): string {
+  const prefix = Object.values(KEY_PREFIXES).find((p) => key.startsWith(p)) ?? key.slice(0, 3);
+  return `${prefix}...${key.slice(-4)}`;
+}
+
+/**
+ * OpenAI's redaction for a key quoted in an error: first 8 characters, `*` for
+ * the rest but the last 4, length kept (capped, so a huge header is not echoed).
+ */
+export function maskKeyForError(key: string): string {
+  const length = Math.min(key.length, 200);
+  if (length <= 12) return '*'.repeat(length);
+  return key.slice(0, 8) + '*'.repeat(length - 12) + key.slice(-4);
+}

@@ -1,0 +1,48 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../common/clock.js';
+import { newId } from '../common/ids.js';
+import type { Database } from '../store/index.js';
+import type { KeyService } from './keys.js';
+
+export interface BootstrapResult {
+  organizationId: string;
+  organizationName: string;
+  projectId: string;
+  projectName: string;
+  adminKey: string;
+  projectKey: string;
+}
+
+export interface BootstrapOptions {
+  organizationName: string;
+  projectName: string;
+}
+
+/**
+ * First start: the default organization, project, an admin key and a project
+ * key, in one transaction. The `meta.bootstrap` row is claimed first, so a
+ * second start (or a second instance starting at the same moment on a shared
+ * PostgreSQL) creates nothing and returns null.
+ */
+export async function bootstrap(db: Kysely<Database>, keys: KeyService, clock: Clock, options: BootstrapOptions): Promise<BootstrapResult | null> {
+  return db.transaction().execute(async (trx) => {
+    const claimed = await trx
+      .insertInto('meta')
+      .values({ key: 'bootstrap', value: new Date(clock.now()).toISOString() })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .executeTakeFirst();
+    if (Number(claimed.numInsertedOrUpdatedRows ?? 0n) === 0) return null;
+
+    const now = clock.now();
+    const organizationId = newId('org');
+    const projectId = newId('proj');
+    await trx.insertInto('organizations').values({ id: organizationId, name: options.organizationName, status: 'active', created_at: now }).execute();
+    await trx
+      .insertInto('projects')
+      .values({ id: projectId, organization_id: organizationId, name: options.projectName, status: 'active', created_at: now, archived_at: null })
+      .execute();
+    const admin = await keys.create({ kind: 'admin', organizationId, projectId: null, name: 'Bootstrap admin key' }, trx);
+    const project = await keys.create({ kind: 'project', organizationId, projectId, name: 'Default key' }, trx);
+    return { organizationId, organizationName: options.organizationName, projectId, projectName: options.projectName, adminKey: admin.secret, projectKey: project.secret };
+  });
+}

@@ -1,0 +1,16 @@
+import type { Clock } from '../common/clock.js';
+import type { KeyService } from '../control/index.js';
+import type { Metrics } from '../metrics/index.js';
+import type { ProviderRegistry } from '../providers/index.js';
+import type { Catalogue } from '../routing/index.js';
+import type { Admission } from './admission.js';
+
+/** Everything the /v1 API needs, built once at boot. */
+export interface GatewayDeps {
+  keys: KeyService;
+  catalogue: Catalogue;
+  providers: ProviderRegistry;
+  admission: Admission;
+  metrics: Metrics;
+  clock: Clock;
+}

@@ -1,0 +1,191 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { TollgateError } from '../common/errors.js';
+import {
+  chatRequestSchema,
+  embeddingInputs,
+  embeddingsRequestSchema,
+  parseRequest,
+  requestedMaxTokens,
+  type ChatRequest,
+  type Usage,
+} from '../contract/index.js';
+import type { KeyPrincipal } from '../control/index.js';
+import type { CatalogueModel, ModelType } from '../routing/index.js';
+import { countChatPromptTokens, encodingForModel } from '../tokens/index.js';
+import type { CallOutcome, Ticket } from './admission.js';
+import type { GatewayDeps } from './deps.js';
+import { invoke } from './invoke.js';
+import { authorize } from './scopes.js';
+import { chatSse } from './stream.js';
+
+/*
+ * The hot path, as a list of named steps:
+ *   authenticate (onRequest hook) -> authorize -> parse -> resolve -> estimate
+ *   -> admit -> call -> respond -> settle.
+ */
+
+/** Output cap assumed when a request sets none: the model's, else a conservative default. */
+const DEFAULT_MAX_OUTPUT = 4096;
+
+export function principalOf(request: FastifyRequest): KeyPrincipal {
+  if (!request.principal) throw new TollgateError('missing_api_key');
+  return request.principal;
+}
+
+export function resolveModel(deps: GatewayDeps, name: string, type: ModelType): CatalogueModel {
+  const model = deps.catalogue.resolve(name);
+  if (!model) {
+    throw new TollgateError('model_not_found', { param: 'model', message: `The model \`${name.slice(0, 200)}\` does not exist or you do not have access to it.` });
+  }
+  if (model.type !== type) {
+    const what = type === 'chat' ? 'chat completions' : 'embeddings';
+    throw new TollgateError('invalid_value', { param: 'model', message: `The model \`${name}\` does not support ${what}.` });
+  }
+  return model;
+}
+
+function estimateChat(body: ChatRequest, model: CatalogueModel): { promptTokens: number; maxOutputTokens: number } {
+  const promptTokens = countChatPromptTokens(body.messages, encodingForModel(model.deployments[0]!.model), body.tools);
+  const maxOutputTokens = (requestedMaxTokens(body) ?? model.maxOutputTokens ?? DEFAULT_MAX_OUTPUT) * (body.n ?? 1);
+  return { promptTokens, maxOutputTokens };
+}
+
+/** Aborts when the client disconnects before the response is complete. */
+function clientSignal(request: FastifyRequest, reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new TollgateError('invalid_request', { message: 'client closed the connection' }));
+  });
+  request.raw.once('aborted', () => controller.abort());
+  return controller.signal;
+}
+
+function outcomeOf(deps: GatewayDeps, startedAt: number, fields: Partial<CallOutcome>): CallOutcome {
+  return {
+    status: 'ok',
+    usage: null,
+    usageEstimated: false,
+    deployment: null,
+    errorCode: null,
+    httpStatus: 200,
+    latencyMs: deps.clock.now() - startedAt,
+    timeToFirstTokenMs: null,
+    ...fields,
+  };
+}
+
+function failure(err: unknown, signal: AbortSignal): Partial<CallOutcome> {
+  if (signal.aborted) return { status: 'aborted', httpStatus: 499, errorCode: 'client_closed' };
+  const e = err instanceof TollgateError ? err : null;
+  return { status: 'error', httpStatus: e?.status ?? 500, errorCode: e?.code ?? e?.errorName ?? 'server_error' };
+}
+
+export async function chatCompletions(deps: GatewayDeps, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const principal = principalOf(request);
+  authorize(principal, 'chat.completions');
+  const body = parseRequest(chatRequestSchema, request.body);
+  if (body.stream_options && !body.stream) {
+    throw new TollgateError('invalid_value', { param: 'stream_options', message: "The 'stream_options' parameter is only allowed when 'stream' is enabled." });
+  }
+  const model = resolveModel(deps, body.model, 'chat');
+  request.modelName = model.name;
+  const estimate = estimateChat(body, model);
+  const startedAt = deps.clock.now();
+  const ticket = await deps.admission.admit({ principal, model, endpoint: 'chat.completions', requestId: request.id, ...estimate });
+  reply.headers(ticket.headers);
+  const signal = clientSignal(request, reply);
+  const invokeOptions = { providers: deps.providers, model, requestId: request.id, clientHeaders: request.headers, signal };
+
+  if (body.stream) return streamChat(deps, reply, body, ticket, invokeOptions, startedAt);
+
+  let done;
+  try {
+    done = await invoke(invokeOptions, (provider, deployment, ctx) => provider.chat(body, deployment, ctx));
+  } catch (err) {
+    ticket.settle(outcomeOf(deps, startedAt, failure(err, signal)));
+    throw err;
+  }
+  reply.header('x-tollgate-deployment', `${done.deployment.provider}/${done.deployment.model}`);
+  ticket.settle(outcomeOf(deps, startedAt, { usage: done.result.usage ?? null, deployment: done.deployment }));
+  return done.result;
+}
+
+async function streamChat(
+  deps: GatewayDeps,
+  reply: FastifyReply,
+  body: ChatRequest,
+  ticket: Ticket,
+  invokeOptions: Parameters<typeof invoke>[0],
+  startedAt: number,
+): Promise<unknown> {
+  let opened;
+  try {
+    opened = await invoke(invokeOptions, (provider, deployment, ctx) => provider.chatStream(body, deployment, ctx));
+  } catch (err) {
+    ticket.settle(outcomeOf(deps, startedAt, failure(err, invokeOptions.signal)));
+    throw err;
+  }
+  deps.metrics.streamsInFlight.inc();
+  const deployment = opened.deployment;
+  const stream = chatSse(opened.result, {
+    includeUsage: body.stream_options?.include_usage === true,
+    requestId: invokeOptions.requestId,
+    startedAt,
+    signal: invokeOptions.signal,
+    now: deps.clock.now,
+    onEnd: (end) => {
+      deps.metrics.streamsInFlight.dec();
+      const fields: Partial<CallOutcome> = end.error || end.aborted ? failure(end.error, invokeOptions.signal) : {};
+      ticket.settle(outcomeOf(deps, startedAt, { ...fields, usage: end.usage, deployment, timeToFirstTokenMs: end.timeToFirstTokenMs }));
+    },
+  });
+  reply.header('x-tollgate-deployment', `${deployment.provider}/${deployment.model}`);
+  reply.header('content-type', 'text/event-stream; charset=utf-8');
+  reply.header('cache-control', 'no-cache');
+  reply.header('x-accel-buffering', 'no');
+  return reply.send(stream);
+}
+
+export async function embeddings(deps: GatewayDeps, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const principal = principalOf(request);
+  authorize(principal, 'embeddings');
+  const body = parseRequest(embeddingsRequestSchema, request.body);
+  const model = resolveModel(deps, body.model, 'embeddings');
+  request.modelName = model.name;
+  const encoding = encodingForModel(model.deployments[0]!.model);
+  const promptTokens = embeddingInputs(body.input).reduce<number>((sum, input) => sum + (typeof input === 'string' ? encoding.count(input) : input.length), 0);
+  const startedAt = deps.clock.now();
+  const ticket = await deps.admission.admit({ principal, model, endpoint: 'embeddings', requestId: request.id, promptTokens, maxOutputTokens: 0 });
+  reply.headers(ticket.headers);
+  const signal = clientSignal(request, reply);
+  let done;
+  try {
+    done = await invoke({ providers: deps.providers, model, requestId: request.id, clientHeaders: request.headers, signal }, (provider, deployment, ctx) => {
+      if (!provider.embeddings) throw new TollgateError('invalid_value', { param: 'model', message: `The model \`${model.name}\` does not support embeddings.` });
+      return provider.embeddings(body, deployment, ctx);
+    });
+  } catch (err) {
+    ticket.settle(outcomeOf(deps, startedAt, failure(err, signal)));
+    throw err;
+  }
+  const usage: Usage = { prompt_tokens: done.result.usage.prompt_tokens, completion_tokens: 0, total_tokens: done.result.usage.total_tokens };
+  ticket.settle(outcomeOf(deps, startedAt, { usage, deployment: done.deployment }));
+  return done.result;
+}
+
+function modelObject(model: CatalogueModel): Record<string, unknown> {
+  return { id: model.name, object: 'model', created: model.created, owned_by: model.ownedBy };
+}
+
+export async function listModels(deps: GatewayDeps, request: FastifyRequest): Promise<unknown> {
+  authorize(principalOf(request), 'models.read');
+  return { object: 'list', data: deps.catalogue.list().map(modelObject) };
+}
+
+export async function retrieveModel(deps: GatewayDeps, request: FastifyRequest): Promise<unknown> {
+  authorize(principalOf(request), 'models.read');
+  const id = (request.params as { model: string }).model;
+  const model = deps.catalogue.list().find((m) => m.name === id);
+  if (!model) throw new TollgateError('model_not_found', { param: 'model', message: `The model '${id.slice(0, 200)}' does not exist` });
+  return modelObject(model);
+}

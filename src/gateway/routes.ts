@@ -1,0 +1,27 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { authenticate } from './auth.js';
+import type { GatewayDeps } from './deps.js';
+import { chatCompletions, embeddings, listModels, retrieveModel } from './pipeline.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: import('../control/index.js').KeyPrincipal;
+    /** The public model a request resolved to, for metrics labels. */
+    modelName?: string;
+  }
+}
+
+/** The OpenAI-compatible API under /v1: API-key auth on every route. */
+export function gatewayPlugin(deps: GatewayDeps): FastifyPluginAsync {
+  return async (app: FastifyInstance) => {
+    app.decorateRequest('principal', undefined);
+    app.decorateRequest('modelName', undefined);
+    app.addHook('onRequest', async (request) => {
+      request.principal = await authenticate(deps.keys, request.headers);
+    });
+    app.post('/chat/completions', (request, reply) => chatCompletions(deps, request, reply));
+    app.post('/embeddings', (request, reply) => embeddings(deps, request, reply));
+    app.get('/models', (request) => listModels(deps, request));
+    app.get('/models/:model', (request) => retrieveModel(deps, request));
+  };
+}

@@ -1,0 +1,60 @@
+import { Readable } from 'node:stream';
+import { encodeData } from '../common/sse.js';
+import { toOpenAIError } from '../common/openai-error.js';
+import type { ChatChunk, Usage } from '../contract/index.js';
+
+export interface StreamEnd {
+  usage: Usage | null;
+  error: unknown;
+  /** The client went away before the stream ended. */
+  aborted: boolean;
+  timeToFirstTokenMs: number | null;
+}
+
+export interface ChatSseOptions {
+  includeUsage: boolean;
+  requestId: string;
+  startedAt: number;
+  signal: AbortSignal;
+  now: () => number;
+  onEnd(end: StreamEnd): void;
+}
+
+/**
+ * The chat stream as OpenAI clients expect it: `data:` chunks, the usage
+ * chunk only when asked for, `data: [DONE]`. A failure after the first byte
+ * becomes an `error` event, never a hang or a fake success. Pulled by the
+ * socket, so a client that stops reading stops the upstream too.
+ */
+export function chatSse(source: AsyncIterable<ChatChunk>, options: ChatSseOptions): Readable {
+  async function* frames(): AsyncGenerator<string> {
+    let usage: Usage | null = null;
+    let error: unknown = null;
+    let firstTokenAt: number | null = null;
+    try {
+      for await (const chunk of source) {
+        if (chunk.usage) usage = chunk.usage;
+        if (firstTokenAt === null && chunk.choices.length > 0) firstTokenAt = options.now();
+        if (options.includeUsage) {
+          chunk.usage ??= null;
+        } else {
+          if (chunk.choices.length === 0) continue;
+          delete chunk.usage;
+        }
+        yield encodeData(chunk);
+      }
+      yield 'data: [DONE]\n\n';
+    } catch (err) {
+      error = err;
+      if (!options.signal.aborted) yield encodeData(toOpenAIError(err, options.requestId).body);
+    } finally {
+      options.onEnd({
+        usage,
+        error,
+        aborted: options.signal.aborted,
+        timeToFirstTokenMs: firstTokenAt === null ? null : firstTokenAt - options.startedAt,
+      });
+    }
+  }
+  return Readable.from(frames(), { objectMode: false });
+}

@@ -1,0 +1,1 @@
+export { createCatalogue, pickDeployment, CatalogueError, type Catalogue, type CatalogueModel, type ModelType } from './catalogue.js';

@@ -1,0 +1,1 @@
+export { resolveServerSecret, secretFromString, type ServerSecret, type ResolvedSecret } from './server-secret.js';

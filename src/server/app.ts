@@ -1,0 +1,105 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { TollgateError } from '../common/errors.js';
+import { newRequestId } from '../common/ids.js';
+import { toOpenAIError } from '../common/openai-error.js';
+import { gatewayPlugin, type GatewayDeps } from '../gateway/index.js';
+import type { Store } from '../store/index.js';
+
+export interface AppOptions {
+  logger: Logger;
+  bodyLimit: number;
+  trustProxy: boolean;
+  store: Store;
+  gateway: GatewayDeps;
+}
+
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    startedAt: bigint;
+  }
+}
+
+function requestId(req: { headers: Record<string, string | string[] | undefined> }): string {
+  const sent = req.headers['x-request-id'];
+  return typeof sent === 'string' && CLIENT_REQUEST_ID.test(sent) ? sent : newRequestId();
+}
+
+function routeLabel(request: FastifyRequest): string {
+  return request.routeOptions.url ?? 'unmatched';
+}
+
+/** JSON bodies are parsed whatever the Content-Type says: curl's -d sends form-urlencoded. */
+function parseJson(_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void): void {
+  if (body.length === 0) return done(null, undefined);
+  try {
+    done(null, JSON.parse(body));
+  } catch {
+    done(new TollgateError('invalid_json'));
+  }
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { metrics } = options.gateway;
+  const app = Fastify({
+    loggerInstance: options.logger as unknown as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestId,
+    bodyLimit: options.bodyLimit,
+    trustProxy: options.trustProxy,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, parseJson);
+  app.decorateRequest('startedAt', 0n);
+
+  app.addHook('onRequest', async (request, reply) => {
+    request.startedAt = process.hrtime.bigint();
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onSend', async (request, reply) => {
+    const ms = Number((process.hrtime.bigint() - request.startedAt) / 1_000_000n);
+    reply.header('openai-processing-ms', String(ms));
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const seconds = Number(process.hrtime.bigint() - request.startedAt) / 1e9;
+    const route = routeLabel(request);
+    const status = String(reply.statusCode);
+    metrics.requests.inc({ route, method: request.method, status, model: request.modelName ?? '' });
+    metrics.requestDuration.observe({ route, method: request.method, status }, seconds);
+    // One access line per request: never headers, bodies or keys.
+    request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(seconds * 1000), model: request.modelName, key: request.principal?.keyId }, 'request');
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const shaped = toOpenAIError(err, request.id);
+    if (shaped.status >= 500) request.log.error({ err: err instanceof TollgateError ? { name: err.errorName, context: err.context } : err }, 'request failed');
+    reply.code(shaped.status).headers(shaped.headers).send(shaped.body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!.slice(0, 200);
+    reply.code(404).send(toOpenAIError(new TollgateError('not_found', { message: `Invalid URL (${request.method} ${path})` }), request.id).body);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await options.store.ping();
+      if (!(await options.store.isMigrated())) return reply.code(503).send({ status: 'unavailable', reason: 'migrations pending' });
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', reason: 'store unreachable' });
+    }
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  await app.register(gatewayPlugin(options.gateway), { prefix: '/v1' });
+  return app;
+}

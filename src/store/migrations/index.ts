@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m001 from './001-foundation.js';
+
+/**
+ * The ordered list of migrations. Names sort in application order; a new
+ * migration gets the next number and is never edited once released.
+ */
+export const migrations: Record<string, Migration> = {
+  '001-foundation': m001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

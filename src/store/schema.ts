@@ -1,0 +1,59 @@
+import type { ColumnType } from 'kysely';
+
+/**
+ * Row types of the store. Every integer column is BIGINT on both dialects and
+ * is read back as a bigint (SQLite in safe-integer mode, pg with an int8
+ * parser), so money never passes through a float; repositories convert
+ * timestamps and counts to numbers at their boundary.
+ */
+export type Int = ColumnType<bigint, number | bigint, number | bigint>;
+export type NullableInt = ColumnType<bigint | null, number | bigint | null, number | bigint | null>;
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  status: string;
+  created_at: Int;
+}
+
+export interface ProjectsTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  status: string;
+  created_at: Int;
+  archived_at: NullableInt;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  /** project | service_account | admin */
+  kind: string;
+  organization_id: string;
+  project_id: string | null;
+  name: string;
+  /** HMAC-SHA-256 of the whole secret with the server secret, hex. */
+  hash: string;
+  /** `sk-proj-...abcd`: all that is ever shown again. */
+  redacted: string;
+  /** active | revoked */
+  status: string;
+  /** JSON: {"mode":"all"} | {"mode":"read_only"} | {"mode":"restricted", ...}. */
+  permissions: string;
+  created_by: string | null;
+  created_at: Int;
+  expires_at: NullableInt;
+  last_used_at: NullableInt;
+}
+
+export interface Database {
+  meta: MetaTable;
+  organizations: OrganizationsTable;
+  projects: ProjectsTable;
+  api_keys: ApiKeysTable;
+}

@@ -1,0 +1,108 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
+import pg from 'pg';
+import { migrationProvider, migrations } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** Where the data lives, with any password removed (for logs). */
+  location: string;
+  migrate(): Promise<string[]>;
+  /** True when every known migration has been applied. */
+  isMigrated(): Promise<boolean>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** postgres://... for PostgreSQL; unset for SQLite under dataDir. */
+  databaseUrl?: string;
+  dataDir: string;
+  /** Connection pool size for PostgreSQL. */
+  poolSize?: number;
+}
+
+const INT8_OID = 20;
+
+function postgresTypes() {
+  return {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === INT8_OID) return (value: string) => BigInt(value);
+      return pg.types.getTypeParser(oid, format as 'text');
+    },
+  };
+}
+
+function openSqlite(dataDir: string): { db: Kysely<Database>; location: string } {
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'tollgate.db');
+  const sqlite = new SqliteDatabase(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  // Integers come back as bigint so money columns are exact beyond 2^53.
+  sqlite.defaultSafeIntegers(true);
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), location: file };
+}
+
+function openPostgres(url: string, poolSize: number): { db: Kysely<Database>; location: string } {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: postgresTypes() });
+  // An idle client that loses its connection must not crash the process.
+  pool.on('error', () => {});
+  const safe = new URL(url);
+  safe.password = '';
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), location: safe.toString() };
+}
+
+function migrationErrors(result: MigrationResultSet): string[] {
+  const applied = (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  if (result.error) {
+    const failed = (result.results ?? []).find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`Migration ${failed} failed: ${(result.error as Error).message}`, { cause: result.error });
+  }
+  return applied;
+}
+
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const isPostgres = options.databaseUrl !== undefined && /^postgres(ql)?:\/\//.test(options.databaseUrl);
+  if (options.databaseUrl !== undefined && !isPostgres) {
+    throw new Error('database_url must be a postgres:// or postgresql:// URL (leave it unset for SQLite).');
+  }
+  const { db, location } = isPostgres ? openPostgres(options.databaseUrl!, options.poolSize ?? 10) : openSqlite(options.dataDir);
+  const dialect: Dialect = isPostgres ? 'postgres' : 'sqlite';
+  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: 'tollgate_migrations', migrationLockTableName: 'tollgate_migrations_lock' });
+
+  return {
+    db,
+    dialect,
+    location,
+    migrate: async () => migrationErrors(await migrator.migrateToLatest()),
+    isMigrated: async () => {
+      const known = await migrator.getMigrations();
+      return known.length === Object.keys(migrations).length && known.every((m) => m.executedAt !== undefined);
+    },
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+/** Converts a BIGINT read from either dialect to a JS number (timestamps, counts). */
+export function toNumber(value: bigint | number | string | null): number | null {
+  return value === null ? null : Number(value);
+}
+
+/** Converts a BIGINT or NUMERIC (sums) read from either dialect to a bigint. */
+export function toBigInt(value: bigint | number | string | null | undefined): bigint {
+  if (value === null || value === undefined) return 0n;
+  return typeof value === 'bigint' ? value : BigInt(value);
+}

@@ -1,0 +1,48 @@
+import * as cl100k from 'gpt-tokenizer/encoding/cl100k_base';
+import * as o200k from 'gpt-tokenizer/encoding/o200k_base';
+
+export type EncodingName = 'o200k_base' | 'cl100k_base';
+
+export interface Encoding {
+  name: EncodingName;
+  encode(text: string): number[];
+  decode(tokens: number[]): string;
+  count(text: string): number;
+}
+
+// User text is counted as plain text: a literal "<|endoftext|>" in a prompt is
+// not a special token, and must not make the tokenizer throw.
+const PLAIN = { disallowedSpecial: new Set<string>() };
+
+function wrap(name: EncodingName, api: typeof o200k): Encoding {
+  return {
+    name,
+    encode: (text) => api.encode(text, PLAIN),
+    decode: (tokens) => api.decode(tokens),
+    count: (text) => api.countTokens(text, PLAIN),
+  };
+}
+
+const ENCODINGS: Record<EncodingName, Encoding> = {
+  o200k_base: wrap('o200k_base', o200k),
+  cl100k_base: wrap('cl100k_base', cl100k as unknown as typeof o200k),
+};
+
+const CL100K_PREFIXES = ['gpt-4-', 'gpt-3.5-turbo', 'gpt-35-turbo', 'text-embedding-ada-002', 'text-embedding-3-', 'davinci-002', 'babbage-002', 'ft:gpt-4-', 'ft:gpt-3.5-turbo'];
+const CL100K_EXACT = new Set(['gpt-4', 'ft:gpt-4']);
+
+/**
+ * The encoding OpenAI uses for a model (tiktoken's table): cl100k_base for the
+ * gpt-4 / gpt-3.5 / ada-002 / text-embedding-3 era, o200k_base for gpt-4o,
+ * gpt-4.1, gpt-5, the o-series, and anything unknown (the newest default).
+ */
+export function encodingForModel(model: string): Encoding {
+  const name = model.toLowerCase();
+  if (name.startsWith('gpt-4o') || name.startsWith('gpt-4.') || name.startsWith('ft:gpt-4o')) return ENCODINGS.o200k_base;
+  if (CL100K_EXACT.has(name) || CL100K_PREFIXES.some((p) => name.startsWith(p))) return ENCODINGS.cl100k_base;
+  return ENCODINGS.o200k_base;
+}
+
+export function getEncoding(name: EncodingName): Encoding {
+  return ENCODINGS[name];
+}

@@ -1,0 +1,117 @@
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { systemClock, type Clock } from './common/clock.js';
+import type { Config } from './config/index.js';
+import { bootstrap, createKeyService, type BootstrapResult, type KeyService } from './control/index.js';
+import { openAdmission, type Admission } from './gateway/index.js';
+import { createMetrics } from './metrics/index.js';
+import { createProviderRegistry, type ProviderRegistry } from './providers/index.js';
+import { createCatalogue, type Catalogue } from './routing/index.js';
+import { resolveServerSecret, type ServerSecret } from './secrets/index.js';
+import { buildApp } from './server/index.js';
+import { openStore, type Store } from './store/index.js';
+
+export interface Services {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  secret: ServerSecret;
+  store: Store;
+  keys: KeyService;
+  providers: ProviderRegistry;
+  catalogue: Catalogue;
+  admission: Admission;
+}
+
+export interface Tollgate {
+  app: FastifyInstance;
+  services: Services;
+  /** Base URL the server listens on, e.g. http://127.0.0.1:8787. */
+  url: string;
+  /** Set on the very first start only: the keys to print once. */
+  bootstrapped: BootstrapResult | null;
+  /** Graceful stop: refuse new work, let in-flight requests and streams finish up to the deadline, close the store. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  clock?: Clock;
+  env?: Record<string, string | undefined>;
+  /** Skip listen (for in-process tests using app.inject). */
+  listen?: boolean;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.log.level,
+    base: { service: 'tollgate' },
+    // Defence in depth: nothing logs headers or bodies, but if it ever does they are censored.
+    redact: { paths: ['req.headers.authorization', 'req.headers["api-key"]', 'headers.authorization', '*.api_key', '*.secret'], censor: '[redacted]' },
+  });
+}
+
+/** Opens the store, migrates, bootstraps on first run, builds every service and starts listening. */
+export async function startTollgate(config: Config, options: StartOptions = {}): Promise<Tollgate> {
+  const logger = options.logger ?? createLogger(config);
+  const clock = options.clock ?? systemClock;
+  const { secret, source } = resolveServerSecret({ secret: config.secret, secretFile: config.secret_file, dataDir: config.data_dir });
+  const store = await openStore({ databaseUrl: config.database_url, dataDir: config.data_dir });
+  let providers: ProviderRegistry | undefined;
+  try {
+    const applied = await store.migrate();
+    logger.info({ store: store.dialect, location: store.location, migrations_applied: applied, secret_source: source }, 'store ready');
+    const keys = createKeyService({ db: store.db, secret, clock });
+    const bootstrapped = await bootstrap(store.db, keys, clock, {
+      organizationName: config.bootstrap.organization_name,
+      projectName: config.bootstrap.project_name,
+    });
+    providers = createProviderRegistry(config, clock, options.env ?? process.env);
+    const catalogue = createCatalogue(config, providers, clock.now());
+    const metrics = createMetrics();
+    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, admission: openAdmission };
+    const app = await buildApp({
+      logger,
+      bodyLimit: config.server.body_limit_bytes,
+      trustProxy: config.server.trust_proxy,
+      store,
+      gateway: { keys, catalogue, providers, admission: services.admission, metrics, clock },
+    });
+    let url = '';
+    if (options.listen !== false) {
+      await app.listen({ host: config.server.host, port: config.server.port });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.server.port;
+      const host = ['0.0.0.0', '::', '[::]'].includes(config.server.host) ? '127.0.0.1' : config.server.host;
+      url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    } else {
+      await app.ready();
+    }
+    let closing: Promise<void> | undefined;
+    const close = () => (closing ??= shutdown(app, services, config.server.shutdown_timeout_ms));
+    return { app, services, url, bootstrapped, close };
+  } catch (err) {
+    await providers?.close().catch(() => {});
+    await store.close().catch(() => {});
+    throw err;
+  }
+}
+
+async function shutdown(app: FastifyInstance, services: Services, deadlineMs: number): Promise<void> {
+  const { logger } = services;
+  logger.info({ deadline_ms: deadlineMs }, 'shutting down: no new requests, waiting for in-flight ones');
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'deadline'>((resolve) => {
+    timer = setTimeout(() => resolve('deadline'), deadlineMs);
+  });
+  const outcome = await Promise.race([app.close().then(() => 'drained' as const), deadline]);
+  clearTimeout(timer);
+  if (outcome === 'deadline') {
+    logger.warn('shutdown deadline reached: closing the remaining connections');
+    app.server.closeAllConnections();
+    await app.close().catch(() => {});
+  }
+  await services.providers.close().catch(() => {});
+  await services.store.close();
+  logger.info('stopped');
+}

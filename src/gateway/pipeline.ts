@@ -6,6 +6,7 @@ import {
   embeddingsRequestSchema,
   parseRequest,
   requestedMaxTokens,
+  type ChatCompletion,
   type ChatRequest,
   type Usage,
 } from '../contract/index.js';
@@ -48,6 +49,20 @@ function estimateChat(body: ChatRequest, model: CatalogueModel): { promptTokens:
   const promptTokens = countChatPromptTokens(body.messages, encodingForModel(model.deployments[0]!.model), body.tools);
   const maxOutputTokens = (requestedMaxTokens(body) ?? model.maxOutputTokens ?? DEFAULT_MAX_OUTPUT) * (body.n ?? 1);
   return { promptTokens, maxOutputTokens };
+}
+
+function countedUsage(promptTokens: number, completionText: string, upstreamModel: string): Usage {
+  const completion = encodingForModel(upstreamModel).count(completionText);
+  return { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion };
+}
+
+function completionTextOf(completion: ChatCompletion): string {
+  let text = '';
+  for (const { message } of completion.choices) {
+    text += (message.content ?? '') + (message.refusal ?? '');
+    for (const call of message.tool_calls ?? []) text += call.function.name + call.function.arguments;
+  }
+  return text;
 }
 
 /** Aborts when the client disconnects before the response is complete. */
@@ -96,7 +111,7 @@ export async function chatCompletions(deps: GatewayDeps, request: FastifyRequest
   const signal = clientSignal(request, reply);
   const invokeOptions = { providers: deps.providers, model, requestId: request.id, clientHeaders: request.headers, signal };
 
-  if (body.stream) return streamChat(deps, reply, body, ticket, invokeOptions, startedAt);
+  if (body.stream) return streamChat(deps, reply, body, ticket, invokeOptions, startedAt, estimate);
 
   let done;
   try {
@@ -106,7 +121,8 @@ export async function chatCompletions(deps: GatewayDeps, request: FastifyRequest
     throw err;
   }
   reply.header('x-tollgate-deployment', `${done.deployment.provider}/${done.deployment.model}`);
-  ticket.settle(outcomeOf(deps, startedAt, { usage: done.result.usage ?? null, deployment: done.deployment }));
+  const usage = done.result.usage ?? countedUsage(estimate.promptTokens, completionTextOf(done.result), done.deployment.model);
+  ticket.settle(outcomeOf(deps, startedAt, { usage, usageEstimated: !done.result.usage, deployment: done.deployment }));
   return done.result;
 }
 
@@ -117,6 +133,7 @@ async function streamChat(
   ticket: Ticket,
   invokeOptions: Parameters<typeof invoke>[0],
   startedAt: number,
+  estimate: { promptTokens: number },
 ): Promise<unknown> {
   let opened;
   try {
@@ -136,7 +153,9 @@ async function streamChat(
     onEnd: (end) => {
       deps.metrics.streamsInFlight.dec();
       const fields: Partial<CallOutcome> = end.error || end.aborted ? failure(end.error, invokeOptions.signal) : {};
-      ticket.settle(outcomeOf(deps, startedAt, { ...fields, usage: end.usage, deployment, timeToFirstTokenMs: end.timeToFirstTokenMs }));
+      // No usage from the upstream (aborted, broken, or a provider that sends none): count what was sent.
+      const usage = end.usage ?? countedUsage(estimate.promptTokens, end.completionText, deployment.model);
+      ticket.settle(outcomeOf(deps, startedAt, { ...fields, usage, usageEstimated: end.usage === null, deployment, timeToFirstTokenMs: end.timeToFirstTokenMs }));
     },
   });
   reply.header('x-tollgate-deployment', `${deployment.provider}/${deployment.model}`);

@@ -9,6 +9,14 @@ export interface StreamEnd {
   /** The client went away before the stream ended. */
   aborted: boolean;
   timeToFirstTokenMs: number | null;
+  /** Everything the model produced (text, refusals, tool names and arguments): counted when the upstream sent no usage. */
+  completionText: string;
+}
+
+function deltaText(delta: ChatChunk['choices'][number]['delta']): string {
+  let text = (delta.content ?? '') + (delta.refusal ?? '');
+  for (const call of delta.tool_calls ?? []) text += (call.function?.name ?? '') + (call.function?.arguments ?? '');
+  return text;
 }
 
 export interface ChatSseOptions {
@@ -31,9 +39,11 @@ export function chatSse(source: AsyncIterable<ChatChunk>, options: ChatSseOption
     let usage: Usage | null = null;
     let error: unknown = null;
     let firstTokenAt: number | null = null;
+    let completionText = '';
     try {
       for await (const chunk of source) {
         if (chunk.usage) usage = chunk.usage;
+        for (const choice of chunk.choices) completionText += deltaText(choice.delta);
         if (firstTokenAt === null && chunk.choices.length > 0) firstTokenAt = options.now();
         if (options.includeUsage) {
           chunk.usage ??= null;
@@ -53,6 +63,7 @@ export function chatSse(source: AsyncIterable<ChatChunk>, options: ChatSseOption
         error,
         aborted: options.signal.aborted,
         timeToFirstTokenMs: firstTokenAt === null ? null : firstTokenAt - options.startedAt,
+        completionText,
       });
     }
   }

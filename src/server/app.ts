@@ -1,8 +1,9 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { TollgateError } from '../common/errors.js';
 import { newRequestId } from '../common/ids.js';
 import { toOpenAIError } from '../common/openai-error.js';
+import { adminPlugin } from '../admin/index.js';
 import { gatewayPlugin, type GatewayDeps } from '../gateway/index.js';
 import type { Store } from '../store/index.js';
 
@@ -12,6 +13,8 @@ export interface AppOptions {
   trustProxy: boolean;
   store: Store;
   gateway: GatewayDeps;
+  /** Feature routes of the admin API, mounted under /v1/organization. */
+  adminRoutes?: FastifyPluginAsync[];
 }
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -100,6 +103,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return metrics.registry.metrics();
   });
 
+  await app.register(adminPlugin({ keys: options.gateway.keys }, options.adminRoutes ?? []), { prefix: '/v1/organization' });
   await app.register(gatewayPlugin(options.gateway), { prefix: '/v1' });
   return app;
 }

@@ -1,0 +1,1 @@
+export { adminPlugin, type AdminDeps } from './plugin.js';

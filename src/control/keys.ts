@@ -15,6 +15,16 @@ export interface KeyPrincipal {
   projectId: string | null;
   permissions: Permissions;
   expiresAt: number | null;
+  /** CIDR ranges the key may be used from; null = anywhere. */
+  allowedIps: string[] | null;
+  /** Optional per-key limits, enforced by the limits layer. */
+  limits: KeyLimits;
+}
+
+export interface KeyLimits {
+  rpm: number | null;
+  tpm: number | null;
+  monthlyBudgetPicos: bigint | null;
 }
 
 export interface CreateKeyInput {
@@ -71,6 +81,10 @@ export function createKeyService(deps: { db: Kysely<Database>; secret: ServerSec
         'api_keys.permissions',
         'api_keys.status',
         'api_keys.expires_at',
+        'api_keys.allowed_ips',
+        'api_keys.rpm_limit',
+        'api_keys.tpm_limit',
+        'api_keys.monthly_budget_picos',
         'organizations.status as organization_status',
         'projects.status as project_status',
       ])
@@ -86,6 +100,8 @@ export function createKeyService(deps: { db: Kysely<Database>; secret: ServerSec
       projectId: row.project_id,
       permissions: parsePermissions(row.permissions),
       expiresAt: toNumber(row.expires_at),
+      allowedIps: row.allowed_ips ? (JSON.parse(row.allowed_ips) as string[]) : null,
+      limits: { rpm: toNumber(row.rpm_limit), tpm: toNumber(row.tpm_limit), monthlyBudgetPicos: row.monthly_budget_picos },
     };
   }
 
@@ -115,6 +131,10 @@ export function createKeyService(deps: { db: Kysely<Database>; secret: ServerSec
           created_at: clock.now(),
           expires_at: input.expiresAt ?? null,
           last_used_at: null,
+          allowed_ips: null,
+          rpm_limit: null,
+          tpm_limit: null,
+          monthly_budget_picos: null,
         })
         .execute();
       return { id, secret: key, redacted: redactKey(key) };

@@ -49,6 +49,11 @@ export interface ApiKeysTable {
   created_at: Int;
   expires_at: NullableInt;
   last_used_at: NullableInt;
+  /** JSON array of CIDR ranges the key may be used from; null = anywhere. */
+  allowed_ips: string | null;
+  rpm_limit: NullableInt;
+  tpm_limit: NullableInt;
+  monthly_budget_picos: NullableInt;
 }
 
 export interface Database {

@@ -43,6 +43,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('expires_at', 'bigint')
     .addColumn('last_used_at', 'bigint')
+    // Optional per-key limits: JSON list of CIDRs, requests/tokens per minute, monthly USD budget in picodollars.
+    .addColumn('allowed_ips', 'text')
+    .addColumn('rpm_limit', 'bigint')
+    .addColumn('tpm_limit', 'bigint')
+    .addColumn('monthly_budget_picos', 'bigint')
     .execute();
   await db.schema.createIndex('api_keys_project_idx').on('api_keys').column('project_id').execute();
   await db.schema.createIndex('api_keys_organization_idx').on('api_keys').column('organization_id').execute();

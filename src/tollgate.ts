@@ -6,7 +6,7 @@ import { bootstrap, createKeyService, type BootstrapResult, type KeyService } fr
 import { openAdmission, type Admission } from './gateway/index.js';
 import { createMetrics } from './metrics/index.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/index.js';
-import { createCatalogue, type Catalogue } from './routing/index.js';
+import { createCatalogue, createRouter, type Catalogue, type Router } from './routing/index.js';
 import { resolveServerSecret, type ServerSecret } from './secrets/index.js';
 import { buildApp } from './server/index.js';
 import { openStore, type Store } from './store/index.js';
@@ -20,6 +20,7 @@ export interface Services {
   keys: KeyService;
   providers: ProviderRegistry;
   catalogue: Catalogue;
+  router: Router;
   admission: Admission;
 }
 
@@ -69,13 +70,14 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     providers = createProviderRegistry(config, clock, options.env ?? process.env);
     const catalogue = createCatalogue(config, providers, clock.now());
     const metrics = createMetrics();
-    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, admission: openAdmission };
+    const router = createRouter({ config: config.routing, catalogue, providers, metrics, clock });
+    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, admission: openAdmission };
     const app = await buildApp({
       logger,
       bodyLimit: config.server.body_limit_bytes,
       trustProxy: config.server.trust_proxy,
       store,
-      gateway: { keys, catalogue, providers, admission: services.admission, metrics, clock },
+      gateway: { keys, catalogue, router, providers, admission: services.admission, metrics, clock },
     });
     let url = '';
     if (options.listen !== false) {

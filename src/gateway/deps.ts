@@ -2,13 +2,14 @@ import type { Clock } from '../common/clock.js';
 import type { KeyService } from '../control/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { ProviderRegistry } from '../providers/index.js';
-import type { Catalogue } from '../routing/index.js';
+import type { Catalogue, Router } from '../routing/index.js';
 import type { Admission } from './admission.js';
 
 /** Everything the /v1 API needs, built once at boot. */
 export interface GatewayDeps {
   keys: KeyService;
   catalogue: Catalogue;
+  router: Router;
   providers: ProviderRegistry;
   admission: Admission;
   metrics: Metrics;

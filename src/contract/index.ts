@@ -1,4 +1,5 @@
 export * from './chat.js';
 export * from './embeddings.js';
+export * from './completions.js';
 export * from './responses.js';
 export { parseRequest, issueToError, paramPath } from './format-issues.js';

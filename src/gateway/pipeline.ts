@@ -15,10 +15,10 @@ import type { CatalogueModel, ModelType } from '../routing/index.js';
 import { countChatPromptTokens, encodingForModel } from '../tokens/index.js';
 import type { CallOutcome, Ticket } from './admission.js';
 import type { GatewayDeps } from './deps.js';
-import { invoke, routingHeaders, type InvokeOptions } from './invoke.js';
+import { invoke, routingHeaders, type Invocation, type InvokeOptions } from './invoke.js';
 import { requireChatCapabilities } from './capabilities.js';
 import { authorize } from './scopes.js';
-import { chatSse } from './stream.js';
+import { chatWire, sseStream, type WireFormat } from './stream.js';
 
 /*
  * The hot path, as a list of named steps:
@@ -141,7 +141,12 @@ export function chatInvokeOptions(deps: GatewayDeps, request: FastifyRequest, mo
   return { router: deps.router, model, requestId: request.id, clientHeaders: request.headers, signal, startedAt, accepts };
 }
 
-async function streamChat(
+/**
+ * Opens the upstream stream through the router (retries happen only before
+ * the first byte), then writes it in the endpoint's wire format and settles
+ * the ticket when it ends, however it ends.
+ */
+export async function streamChat(
   deps: GatewayDeps,
   reply: FastifyReply,
   body: ChatRequest,
@@ -149,6 +154,7 @@ async function streamChat(
   invokeOptions: InvokeOptions,
   startedAt: number,
   estimate: { promptTokens: number },
+  wire: (served: Invocation<unknown>) => WireFormat = () => chatWire(body.stream_options?.include_usage === true, invokeOptions.requestId),
 ): Promise<unknown> {
   let opened;
   try {
@@ -159,8 +165,7 @@ async function streamChat(
   }
   deps.metrics.streamsInFlight.inc();
   const deployment = opened.deployment;
-  const stream = chatSse(opened.result, {
-    includeUsage: body.stream_options?.include_usage === true,
+  const stream = sseStream(opened.result, wire(opened), {
     requestId: invokeOptions.requestId,
     startedAt,
     signal: invokeOptions.signal,

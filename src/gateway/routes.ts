@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { authenticate } from './auth.js';
 import type { GatewayDeps } from './deps.js';
 import { chatCompletions, embeddings, listModels, retrieveModel } from './pipeline.js';
+import { completions } from './completions.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,6 +21,7 @@ export function gatewayPlugin(deps: GatewayDeps): FastifyPluginAsync {
       request.principal = await authenticate(deps.keys, request.headers);
     });
     app.post('/chat/completions', (request, reply) => chatCompletions(deps, request, reply));
+    app.post('/completions', (request, reply) => completions(deps, request, reply));
     app.post('/embeddings', (request, reply) => embeddings(deps, request, reply));
     app.get('/models', (request) => listModels(deps, request));
     app.get('/models/:model', (request) => retrieveModel(deps, request));

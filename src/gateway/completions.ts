@@ -1,0 +1,153 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { unixSeconds } from '../common/clock.js';
+import { TollgateError } from '../common/errors.js';
+import { newObjectId } from '../common/ids.js';
+import { encodeData } from '../common/sse.js';
+import {
+  completionPrompts,
+  completionsRequestSchema,
+  parseRequest,
+  type ChatChunk,
+  type ChatCompletion,
+  type ChatRequest,
+  type CompletionsRequest,
+  type TextCompletion,
+  type TextCompletionChoice,
+  type Usage,
+} from '../contract/index.js';
+import type { CatalogueModel } from '../routing/index.js';
+import { encodingForModel } from '../tokens/index.js';
+import type { GatewayDeps } from './deps.js';
+import { invoke, routingHeaders } from './invoke.js';
+import { chatInvokeOptions, clientSignal, countedUsage, failure, outcomeOf, principalOf, resolveModel, streamChat } from './pipeline.js';
+import { authorize } from './scopes.js';
+import { requireChatCapabilities } from './capabilities.js';
+import { dataErrorFrame, type WireFormat } from './stream.js';
+
+/*
+ * POST /v1/completions, the legacy text endpoint, served by translating each
+ * prompt into a one-message chat request: the same admit -> invoke -> settle
+ * steps as chat, and text_completion objects and chunks on the way back.
+ */
+
+/** OpenAI's default output cap for this endpoint. */
+const LEGACY_MAX_TOKENS = 16;
+
+function unsupported(param: string, what: string): TollgateError {
+  return new TollgateError('unsupported_parameter', { param, message: `Unsupported parameter: '${param}' ${what}` });
+}
+
+/** Fields a chat upstream has no equivalent for are refused by name rather than dropped. */
+function checkTranslatable(body: CompletionsRequest): void {
+  if ((body.best_of ?? 1) > 1) throw unsupported('best_of', 'is not supported by Tollgate: request n completions instead.');
+  if (body.suffix != null && body.suffix !== '') throw unsupported('suffix', 'is not supported by Tollgate (insertion is not available through chat models).');
+  if (body.logprobs != null && body.logprobs > 0) throw unsupported('logprobs', 'is not supported on /v1/completions by Tollgate: use /v1/chat/completions with logprobs.');
+  if (body.max_tokens === 0 && !body.echo) throw new TollgateError('invalid_value', { param: 'max_tokens', message: "Invalid 'max_tokens': 0 is only allowed together with 'echo'." });
+  if (body.stream_options && !body.stream) {
+    throw new TollgateError('invalid_value', { param: 'stream_options', message: "The 'stream_options' parameter is only allowed when 'stream' is enabled." });
+  }
+}
+
+function promptTexts(body: CompletionsRequest, model: CatalogueModel): string[] {
+  const encoding = encodingForModel(model.deployments[0]!.model);
+  return completionPrompts(body.prompt).map((prompt, i) => {
+    if (typeof prompt === 'string') return prompt;
+    try {
+      return encoding.decode(prompt);
+    } catch {
+      throw new TollgateError('invalid_value', { param: `prompt[${i}]`, message: `Invalid 'prompt': the token array holds ids that ${encoding.name} does not have.` });
+    }
+  });
+}
+
+function toChat(body: CompletionsRequest, prompt: string): ChatRequest {
+  const { prompt: _p, echo: _e, best_of: _b, suffix: _s, logprobs: _l, max_tokens, ...rest } = body;
+  return { ...rest, messages: [{ role: 'user', content: prompt }], max_tokens: Math.max(1, max_tokens ?? LEGACY_MAX_TOKENS) } as ChatRequest;
+}
+
+function legacyFinish(reason: string | null): TextCompletionChoice['finish_reason'] {
+  if (reason === null) return null;
+  return reason === 'length' || reason === 'content_filter' ? reason : 'stop';
+}
+
+function addUsage(total: Usage, usage: Usage): Usage {
+  return { prompt_tokens: total.prompt_tokens + usage.prompt_tokens, completion_tokens: total.completion_tokens + usage.completion_tokens, total_tokens: total.total_tokens + usage.total_tokens };
+}
+
+export async function completions(deps: GatewayDeps, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const principal = principalOf(request);
+  authorize(principal, 'completions');
+  const body = parseRequest(completionsRequestSchema, request.body);
+  checkTranslatable(body);
+  const model = resolveModel(deps, body.model, 'chat');
+  request.modelName = model.name;
+  const prompts = promptTexts(body, model);
+  if (body.stream && prompts.length > 1) throw new TollgateError('invalid_value', { param: 'prompt', message: 'Streaming supports one prompt per request: send the prompts as separate requests.' });
+  const chats = prompts.map((p) => toChat(body, p));
+  requireChatCapabilities(model, chats[0]!);
+  const encoding = encodingForModel(model.deployments[0]!.model);
+  const promptTokens = prompts.reduce((sum, p) => sum + encoding.count(p), 0);
+  const maxOutputTokens = (body.max_tokens ?? LEGACY_MAX_TOKENS) * (body.n ?? 1) * prompts.length;
+  const startedAt = deps.clock.now();
+  const ticket = await deps.admission.admit({ principal, model, endpoint: 'completions', requestId: request.id, promptTokens, maxOutputTokens });
+  reply.headers(ticket.headers);
+  const signal = clientSignal(request, reply);
+  const options = chatInvokeOptions(deps, request, model, chats[0]!, signal, startedAt);
+  const id = newObjectId('cmpl-');
+
+  if (body.stream) {
+    const echo = body.echo ? prompts[0]! : null;
+    return streamChat(deps, reply, { ...chats[0]!, stream: true }, ticket, options, startedAt, { promptTokens }, () =>
+      legacyWire(id, body.stream_options?.include_usage === true, echo, request.id),
+    );
+  }
+
+  let done;
+  try {
+    done = await Promise.all(chats.map((chat) => invoke(options, (provider, deployment, ctx) => provider.chat(chat, deployment, ctx))));
+  } catch (err) {
+    ticket.settle(outcomeOf(deps, startedAt, failure(err, signal)));
+    throw err;
+  }
+  routingHeaders(reply, done[0]!);
+  const n = body.n ?? 1;
+  const choices: TextCompletionChoice[] = done.flatMap(({ result }, p) =>
+    result.choices.map((c) => ({ text: (body.echo ? prompts[p]! : '') + (c.message.content ?? ''), index: p * n + c.index, logprobs: null, finish_reason: legacyFinish(c.finish_reason) })),
+  );
+  const usages = done.map(({ result, deployment }, p) => result.usage ?? countedUsage(encoding.count(prompts[p]!), completionText(result), deployment.model));
+  const usage = usages.reduce(addUsage, { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
+  ticket.settle(outcomeOf(deps, startedAt, { usage, usageEstimated: done.some((d) => !d.result.usage), deployment: done[0]!.deployment }));
+  const first = done[0]!.result;
+  const completion: TextCompletion = { id, object: 'text_completion', created: first.created, model: first.model, system_fingerprint: first.system_fingerprint ?? null, choices, usage };
+  return completion;
+}
+
+function completionText(completion: ChatCompletion): string {
+  return completion.choices.map((c) => c.message.content ?? '').join('');
+}
+
+/** Chat chunks as `text_completion` chunks; the echoed prompt opens each choice. */
+function legacyWire(id: string, includeUsage: boolean, echo: string | null, requestId: string): WireFormat {
+  const started = new Set<number>();
+  return {
+    chunk(chunk: ChatChunk) {
+      const base = { id, object: 'text_completion', created: chunk.created ?? unixSeconds(Date.now()), model: chunk.model };
+      const frames: string[] = [];
+      const choices = chunk.choices
+        .map((c) => {
+          let text = c.delta.content ?? '';
+          if (echo !== null && !started.has(c.index)) {
+            started.add(c.index);
+            text = echo + text;
+          }
+          return { text, index: c.index, logprobs: null, finish_reason: legacyFinish(c.finish_reason) };
+        })
+        .filter((c) => c.text !== '' || c.finish_reason !== null);
+      if (choices.length > 0) frames.push(encodeData({ ...base, choices, ...(includeUsage ? { usage: null } : {}) }));
+      if (includeUsage && chunk.usage) frames.push(encodeData({ ...base, choices: [], usage: chunk.usage }));
+      return frames;
+    },
+    done: () => ['data: [DONE]\n\n'],
+    error: (err) => dataErrorFrame(err, requestId),
+  };
+}

@@ -57,7 +57,7 @@ export function countedUsage(promptTokens: number, completionText: string, upstr
   return { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion };
 }
 
-function completionTextOf(completion: ChatCompletion): string {
+export function completionTextOf(completion: ChatCompletion): string {
   let text = '';
   for (const { message } of completion.choices) {
     text += (message.content ?? '') + (message.refusal ?? '');

@@ -3,6 +3,7 @@ import { authenticate } from './auth.js';
 import type { GatewayDeps } from './deps.js';
 import { chatCompletions, embeddings, listModels, retrieveModel } from './pipeline.js';
 import { completions } from './completions.js';
+import { responses } from './responses.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,6 +23,7 @@ export function gatewayPlugin(deps: GatewayDeps): FastifyPluginAsync {
     });
     app.post('/chat/completions', (request, reply) => chatCompletions(deps, request, reply));
     app.post('/completions', (request, reply) => completions(deps, request, reply));
+    app.post('/responses', (request, reply) => responses(deps, request, reply));
     app.post('/embeddings', (request, reply) => embeddings(deps, request, reply));
     app.get('/models', (request) => listModels(deps, request));
     app.get('/models/:model', (request) => retrieveModel(deps, request));

@@ -119,11 +119,19 @@ export function createRouter(deps: RouterDeps): Router {
   async function attempt<T>(call: RouteCall<T>, candidate: Candidate, options: RouteOptions, number: number): Promise<T> {
     const provider = deps.providers.get(candidate.deployment.provider);
     if (!provider) throw new TollgateError('upstream_error', { message: `The provider ${candidate.deployment.provider} is not available.`, status: 502 });
-    const timeout = new AbortController();
+    // One controller per attempt, aborted by the client signal or the attempt's timeout. Not
+    // AbortSignal.any: its signal can be garbage-collected while a stream still needs the abort.
+    const controller = new AbortController();
+    const timeout = { aborted: false, reason: undefined as unknown };
     const timer = setTimeout(() => {
-      timeout.abort(new TollgateError('upstream_timeout', { message: `The upstream provider ${provider.id} did not answer within ${config.attempt_timeout_ms} ms.`, retryable: true }));
+      timeout.aborted = true;
+      timeout.reason = new TollgateError('upstream_timeout', { message: `The upstream provider ${provider.id} did not answer within ${config.attempt_timeout_ms} ms.`, retryable: true });
+      controller.abort(timeout.reason);
     }, config.attempt_timeout_ms);
-    const signal = AbortSignal.any([options.signal, timeout.signal]);
+    const forward = () => controller.abort(options.signal.reason);
+    if (options.signal.aborted) forward();
+    else options.signal.addEventListener('abort', forward, { once: true });
+    const signal = controller.signal;
     const began = clock.now();
     let outcome = 'error';
     try {
@@ -135,7 +143,8 @@ export function createRouter(deps: RouterDeps): Router {
         outcome = 'aborted';
         throw err;
       }
-      const failure = timeout.signal.aborted ? timeout.signal.reason : err;
+      options.signal.removeEventListener('abort', forward);
+      const failure = timeout.aborted ? timeout.reason : err;
       outcome = countsAgainstDeployment(failure) || (failure instanceof TollgateError && failure.retryable) ? 'retryable_error' : 'error';
       throw failure;
     } finally {

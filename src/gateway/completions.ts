@@ -4,6 +4,7 @@ import { TollgateError } from '../common/errors.js';
 import { newObjectId } from '../common/ids.js';
 import { encodeData } from '../common/sse.js';
 import {
+  chatRequestSchema,
   completionPrompts,
   completionsRequestSchema,
   parseRequest,
@@ -60,9 +61,10 @@ function promptTexts(body: CompletionsRequest, model: CatalogueModel): string[] 
   });
 }
 
+/** One prompt as a chat request; extra fields pass through, so the result is checked as any chat request is. */
 function toChat(body: CompletionsRequest, prompt: string): ChatRequest {
   const { prompt: _p, echo: _e, best_of: _b, suffix: _s, logprobs: _l, max_tokens, ...rest } = body;
-  return { ...rest, messages: [{ role: 'user', content: prompt }], max_tokens: Math.max(1, max_tokens ?? LEGACY_MAX_TOKENS) } as ChatRequest;
+  return parseRequest(chatRequestSchema, { ...rest, messages: [{ role: 'user', content: prompt }], max_tokens: Math.max(1, max_tokens ?? LEGACY_MAX_TOKENS) });
 }
 
 function legacyFinish(reason: string | null): TextCompletionChoice['finish_reason'] {

@@ -5,6 +5,7 @@ import { firstRunBanner } from '../src/banner.js';
 import { ConfigError, loadConfig, redactConfig, type LoadConfigOptions } from '../src/config/index.js';
 import { openStore } from '../src/store/index.js';
 import { startTollgate } from '../src/tollgate.js';
+import { registerModelsCommand, registerProviderCommands } from './providers.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -29,7 +30,7 @@ async function run(action: () => Promise<void>): Promise<void> {
   try {
     await action();
   } catch (err) {
-    if (err instanceof ConfigError || (err instanceof Error && err.name === 'CatalogueError')) {
+    if (err instanceof ConfigError || (err instanceof Error && ['CatalogueError', 'ConfigError', 'CredentialError'].includes(err.name))) {
       process.stderr.write(`${err.message}\n`);
       process.exit(2);
     }
@@ -92,5 +93,8 @@ withConfig(configCommand.command('print').description('Print the effective confi
       process.stdout.write(toYaml(redactConfig(configFrom(flags))));
     }),
   );
+
+registerProviderCommands(program, withConfig, configFrom, run);
+registerModelsCommand(program, withConfig, configFrom, run);
 
 await program.parseAsync(process.argv);

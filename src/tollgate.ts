@@ -5,7 +5,8 @@ import type { Config } from './config/index.js';
 import { bootstrap, createKeyService, type BootstrapResult, type KeyService } from './control/index.js';
 import { openAdmission, type Admission } from './gateway/index.js';
 import { createMetrics } from './metrics/index.js';
-import { createProviderRegistry, type ProviderRegistry } from './providers/index.js';
+import { createCredentialStore, createProviderRegistry, withEnvProviders, type ProviderRegistry } from './providers/index.js';
+import { providerCredentialRoutes } from './admin/index.js';
 import { createCatalogue, createRouter, type Catalogue, type Router } from './routing/index.js';
 import { resolveServerSecret, type ServerSecret } from './secrets/index.js';
 import { buildApp } from './server/index.js';
@@ -67,7 +68,13 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       organizationName: config.bootstrap.organization_name,
       projectName: config.bootstrap.project_name,
     });
-    providers = createProviderRegistry(config, clock, options.env ?? process.env);
+    const env = options.env ?? process.env;
+    const credentials = createCredentialStore({ db: store.db, secret, clock });
+    const fromEnv = await withEnvProviders(config, env);
+    if (fromEnv.added.length > 0) logger.info({ providers: fromEnv.added }, 'providers added from environment keys');
+    if (fromEnv.skipped.length > 0) logger.warn({ providers: fromEnv.skipped }, 'environment keys set for provider kinds this build does not have');
+    config = fromEnv.config;
+    providers = createProviderRegistry(config, clock, env, await credentials.loadAll());
     const catalogue = createCatalogue(config, providers, clock.now());
     const metrics = createMetrics();
     const router = createRouter({ config: config.routing, catalogue, providers, metrics, clock });
@@ -78,6 +85,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       trustProxy: config.server.trust_proxy,
       store,
       gateway: { keys, catalogue, router, providers, admission: services.admission, metrics, clock },
+      adminRoutes: [providerCredentialRoutes({ db: store.db, providers, credentials })],
     });
     let url = '';
     if (options.listen !== false) {

@@ -1,1 +1,2 @@
 export { adminPlugin, type AdminDeps } from './plugin.js';
+export { providerCredentialRoutes, type ProviderCredentialDeps } from './provider-credentials.js';

@@ -56,9 +56,20 @@ export interface ApiKeysTable {
   monthly_budget_picos: NullableInt;
 }
 
+export interface ProviderCredentialsTable {
+  /** The provider id of config (`providers.<id>`). */
+  provider_id: string;
+  /** AES-256-GCM sealed upstream key (`v1.<iv>.<tag>.<ciphertext>`). */
+  sealed_api_key: string;
+  updated_at: Int;
+  /** Admin key id or `cli`. */
+  updated_by: string | null;
+}
+
 export interface Database {
   meta: MetaTable;
   organizations: OrganizationsTable;
   projects: ProjectsTable;
   api_keys: ApiKeysTable;
+  provider_credentials: ProviderCredentialsTable;
 }

@@ -103,6 +103,9 @@ export async function chatCompletions(deps: GatewayDeps, request: FastifyRequest
   if (body.stream_options && !body.stream) {
     throw new TollgateError('invalid_value', { param: 'stream_options', message: "The 'stream_options' parameter is only allowed when 'stream' is enabled." });
   }
+  if (body.top_logprobs != null && body.logprobs !== true) {
+    throw new TollgateError('invalid_value', { param: 'top_logprobs', message: "Invalid 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is used." });
+  }
   const model = resolveModel(deps, body.model, 'chat');
   requireChatCapabilities(model, body);
   request.modelName = model.name;

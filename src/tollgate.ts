@@ -5,7 +5,7 @@ import type { Config } from './config/index.js';
 import { bootstrap, createKeyService, type BootstrapResult, type KeyService } from './control/index.js';
 import { openAdmission, type Admission } from './gateway/index.js';
 import { createMetrics } from './metrics/index.js';
-import { createPriceCatalogue, type PriceCatalogue } from './pricing/index.js';
+import { createPriceCatalogue, pricingRoutes, type PriceCatalogue } from './pricing/index.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/index.js';
 import { createCatalogue, type Catalogue } from './routing/index.js';
 import { resolveServerSecret, type ServerSecret } from './secrets/index.js';
@@ -79,6 +79,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       trustProxy: config.server.trust_proxy,
       store,
       gateway: { keys, catalogue, providers, admission: services.admission, metrics, clock },
+      gatewayRoutes: [pricingRoutes({ prices, clock })],
     });
     let url = '';
     if (options.listen !== false) {

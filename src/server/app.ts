@@ -15,6 +15,8 @@ export interface AppOptions {
   gateway: GatewayDeps;
   /** Feature routes of the admin API, mounted under /v1/organization. */
   adminRoutes?: FastifyPluginAsync[];
+  /** Feature routes of the /v1 API (any valid key), e.g. pricing. */
+  gatewayRoutes?: FastifyPluginAsync[];
 }
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -104,6 +106,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(adminPlugin({ keys: options.gateway.keys }, options.adminRoutes ?? []), { prefix: '/v1/organization' });
-  await app.register(gatewayPlugin(options.gateway), { prefix: '/v1' });
+  await app.register(gatewayPlugin(options.gateway, options.gatewayRoutes ?? []), { prefix: '/v1' });
   return app;
 }

@@ -11,6 +11,7 @@ import { createCatalogue, type Catalogue } from './routing/index.js';
 import { resolveServerSecret, type ServerSecret } from './secrets/index.js';
 import { buildApp } from './server/index.js';
 import { openStore, type Store } from './store/index.js';
+import { startUsageMaintenance, usageRoutes, type UsageMaintenance } from './usage/index.js';
 
 export interface Services {
   config: Config;
@@ -23,6 +24,8 @@ export interface Services {
   catalogue: Catalogue;
   prices: PriceCatalogue;
   admission: Admission;
+  /** Folds usage events into hourly rollups and prunes old raw events. */
+  usageMaintenance: UsageMaintenance;
 }
 
 export interface Tollgate {
@@ -60,6 +63,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
   const { secret, source } = resolveServerSecret({ secret: config.secret, secretFile: config.secret_file, dataDir: config.data_dir });
   const store = await openStore({ databaseUrl: config.database_url, dataDir: config.data_dir });
   let providers: ProviderRegistry | undefined;
+  let usageMaintenance: UsageMaintenance | undefined;
   try {
     const applied = await store.migrate();
     logger.info({ store: store.dialect, location: store.location, migrations_applied: applied, secret_source: source }, 'store ready');
@@ -72,7 +76,8 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const catalogue = createCatalogue(config, providers, clock.now());
     const prices = createPriceCatalogue(config.pricing.models);
     const metrics = createMetrics();
-    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, prices, admission: openAdmission };
+    usageMaintenance = startUsageMaintenance({ store, clock, logger, retentionDays: config.metering.retention_days, intervalMs: config.metering.rollup_interval_ms });
+    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, prices, admission: openAdmission, usageMaintenance };
     const app = await buildApp({
       logger,
       bodyLimit: config.server.body_limit_bytes,
@@ -80,6 +85,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       store,
       gateway: { keys, catalogue, providers, admission: services.admission, metrics, clock },
       gatewayRoutes: [pricingRoutes({ prices, clock })],
+      adminRoutes: [usageRoutes({ store, clock })],
     });
     let url = '';
     if (options.listen !== false) {
@@ -95,6 +101,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const close = () => (closing ??= shutdown(app, services, config.server.shutdown_timeout_ms));
     return { app, services, url, bootstrapped, close };
   } catch (err) {
+    await usageMaintenance?.stop();
     await providers?.close().catch(() => {});
     await store.close().catch(() => {});
     throw err;
@@ -116,6 +123,7 @@ async function shutdown(app: FastifyInstance, services: Services, deadlineMs: nu
     await app.close().catch(() => {});
   }
   await services.providers.close().catch(() => {});
+  await services.usageMaintenance.stop();
   await services.store.close();
   logger.info('stopped');
 }

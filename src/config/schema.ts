@@ -115,6 +115,18 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    metering: z
+      .object({
+        retention_days: z
+          .number()
+          .int()
+          .min(0)
+          .default(90)
+          .describe('Days raw usage events are kept once folded into the hourly rollups (0 keeps them forever).'),
+        rollup_interval_ms: z.number().int().min(1000).default(60_000).describe('How often new usage events are folded into the hourly rollups.'),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

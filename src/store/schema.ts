@@ -83,6 +83,26 @@ export interface UsageEventsTable {
   http_status: Int;
   error_code: string | null;
   created_at: Int;
+  /** Set (epoch ms) when the hourly rollup folded this event in; null until then. */
+  rolled_up_at?: NullableInt;
+}
+
+/** Sums of usage_events per (organization, hour, project, key, model, endpoint); '' = none. */
+export interface UsageRollupsHourlyTable {
+  hour_start: Int;
+  organization_id: string;
+  project_id: string;
+  api_key_id: string;
+  model: string;
+  endpoint: string;
+  events: Int;
+  failed_events: Int;
+  prompt_tokens: Int;
+  cached_tokens: Int;
+  cache_write_tokens: Int;
+  completion_tokens: Int;
+  reasoning_tokens: Int;
+  cost_picos: Int;
 }
 
 export interface Database {
@@ -91,4 +111,5 @@ export interface Database {
   projects: ProjectsTable;
   api_keys: ApiKeysTable;
   usage_events: UsageEventsTable;
+  usage_rollups_hourly: UsageRollupsHourlyTable;
 }

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, redactConfig, type LoadConfigOptions } from '.
 import { openStore } from '../src/store/index.js';
 import { startTollgate } from '../src/tollgate.js';
 import { estimateCommand } from './estimate.js';
+import { usageCommand } from './usage.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -95,5 +96,6 @@ withConfig(configCommand.command('print').description('Print the effective confi
   );
 
 program.addCommand(estimateCommand());
+program.addCommand(usageCommand());
 
 await program.parseAsync(process.argv);

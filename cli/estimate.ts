@@ -1,21 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../src/config/index.js';
-import {
-  compare,
-  countSampleFile,
-  createPriceCatalogue,
-  displayTokens,
-  displayUsd,
-  estimate,
-  EstimateError,
-  MONTH_DESCRIPTION,
-  PriceError,
-  wholeTokens,
-  type ModelEstimate,
-  type SampleCounts,
-  type Workload,
-} from '../src/pricing/index.js';
+import type { ModelEstimate, SampleCounts, Workload } from '../src/pricing/index.js';
+
+// Loaded when the command runs, so other commands and --help stay light.
+let pricing: typeof import('../src/pricing/index.js');
 
 interface EstimateFlags {
   config?: string;
@@ -45,7 +34,7 @@ function readSample(file: string, model: string): SampleCounts {
   } catch (err) {
     throw new UsageError(`cannot read --sample ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return countSampleFile(file, text, model);
+  return pricing.countSampleFile(file, text, model);
 }
 
 function workloadOf(flags: EstimateFlags, sample: SampleCounts | null): Workload {
@@ -53,25 +42,25 @@ function workloadOf(flags: EstimateFlags, sample: SampleCounts | null): Workload
   if (requestsPerDay === undefined) throw new UsageError('--requests-per-day is required');
   const inputTokens = wholeNumber(flags.inputTokens, '--input-tokens');
   if (sample && inputTokens !== undefined) throw new UsageError('give --input-tokens or --sample, not both (the sample sets the input average)');
-  const input = sample?.input ?? (inputTokens !== undefined ? wholeTokens(inputTokens) : undefined);
+  const input = sample?.input ?? (inputTokens !== undefined ? pricing.wholeTokens(inputTokens) : undefined);
   if (!input) throw new UsageError('--input-tokens (or --sample FILE) is required');
   const outputTokens = wholeNumber(flags.outputTokens, '--output-tokens');
-  const output = outputTokens !== undefined ? wholeTokens(outputTokens) : sample?.output;
+  const output = outputTokens !== undefined ? pricing.wholeTokens(outputTokens) : sample?.output;
   if (!output) throw new UsageError(sample ? '--output-tokens is required: the sample carries no replies' : '--output-tokens is required');
-  return { requestsPerDay, input, cachedInput: wholeTokens(wholeNumber(flags.cachedInputTokens, '--cached-input-tokens') ?? 0n), output };
+  return { requestsPerDay, input, cachedInput: pricing.wholeTokens(wholeNumber(flags.cachedInputTokens, '--cached-input-tokens') ?? 0n), output };
 }
 
 function describeWorkload(w: Workload, sample: SampleCounts | null, file?: string): string {
   const lines = [
-    `Workload: ${w.requestsPerDay.toLocaleString('en-US')} requests a day, ${displayTokens(w.input)} input tokens` +
-      (w.cachedInput.total > 0n ? ` (${displayTokens(w.cachedInput)} cached)` : '') +
-      ` and ${displayTokens(w.output)} output tokens per request`,
+    `Workload: ${w.requestsPerDay.toLocaleString('en-US')} requests a day, ${pricing.displayTokens(w.input)} input tokens` +
+      (w.cachedInput.total > 0n ? ` (${pricing.displayTokens(w.cachedInput)} cached)` : '') +
+      ` and ${pricing.displayTokens(w.output)} output tokens per request`,
   ];
   if (sample && file) {
     const replies = sample.output ? `, ${sample.output.count} with replies` : '';
     lines.push(`Sample: ${sample.requests} prompt(s) from ${file}${replies}, counted with ${sample.encoding}`);
   }
-  lines.push(`A month is ${MONTH_DESCRIPTION}.`);
+  lines.push(`A month is ${pricing.MONTH_DESCRIPTION}.`);
   return lines.join('\n');
 }
 
@@ -80,18 +69,18 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
 }
 
-const row = (e: ModelEstimate) => [e.model, displayUsd(e.perRequestPicos), displayUsd(e.dailyPicos), displayUsd(e.monthlyPicos)];
+const row = (e: ModelEstimate) => [e.model, pricing.displayUsd(e.perRequestPicos), pricing.displayUsd(e.dailyPicos), pricing.displayUsd(e.monthlyPicos)];
 
 function printEstimate(flags: EstimateFlags): void {
   const { config } = loadConfig({ file: flags.config });
-  const prices = createPriceCatalogue(config.pricing.models);
+  const prices = pricing.createPriceCatalogue(config.pricing.models);
   const now = Date.now();
   if (!flags.compare && !flags.model) throw new UsageError('--model is required (or --compare for every model)');
   const sample = flags.sample ? readSample(flags.sample, flags.model ?? 'gpt-5.4') : null;
   const workload = workloadOf(flags, sample);
-  const result = flags.compare ? compare(prices, workload, now) : { estimates: [estimate(prices, flags.model!, workload, now)], skipped: [] };
+  const result = flags.compare ? pricing.compare(prices, workload, now) : { estimates: [pricing.estimate(prices, flags.model!, workload, now)], skipped: [] };
   if (flags.json) {
-    const json = result.estimates.map((e) => ({ model: e.model, per_request_usd: displayUsd(e.perRequestPicos).slice(1), daily_usd: displayUsd(e.dailyPicos).slice(1), monthly_usd: displayUsd(e.monthlyPicos).slice(1) }));
+    const json = result.estimates.map((e) => ({ model: e.model, per_request_usd: pricing.displayUsd(e.perRequestPicos).slice(1), daily_usd: pricing.displayUsd(e.dailyPicos).slice(1), monthly_usd: pricing.displayUsd(e.monthlyPicos).slice(1) }));
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     return;
   }
@@ -119,11 +108,12 @@ export function estimateCommand(): Command {
       '\nExamples:\n  $ tollgate estimate --model gpt-5.4-nano --requests-per-day 1000 --input-tokens 2000 --output-tokens 1000\n  $ tollgate estimate --compare --requests-per-day 1000 --input-tokens 2000 --output-tokens 1000\n  $ tollgate estimate --model gpt-5.4-mini --requests-per-day 5000 --sample prompts.jsonl --output-tokens 300',
     )
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
-    .action((flags: EstimateFlags) => {
+    .action(async (flags: EstimateFlags) => {
       try {
+        pricing = await import('../src/pricing/index.js');
         printEstimate(flags);
       } catch (err) {
-        if (err instanceof UsageError || err instanceof EstimateError || err instanceof ConfigError || err instanceof PriceError) {
+        if (err instanceof UsageError || err instanceof ConfigError || (err instanceof Error && (err.name === 'EstimateError' || err.name === 'PriceError'))) {
           process.stderr.write(`tollgate estimate: ${err.message}\n`);
           process.exit(2);
         }

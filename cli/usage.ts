@@ -1,9 +1,12 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../src/config/index.js';
 import { parseUsd } from '../src/common/money.js';
-import { displayUsd, exactUsd } from '../src/pricing/index.js';
-import { openStore, type Store } from '../src/store/index.js';
-import { parseReportQuery, readReport, type Page, type ReportKind } from '../src/usage/index.js';
+import type { Store } from '../src/store/index.js';
+import type { Page, ReportKind } from '../src/usage/index.js';
+
+// Loaded when the command runs, so other commands and --help stay light.
+let usage: typeof import('../src/usage/index.js');
+let pricing: typeof import('../src/pricing/index.js');
 
 interface UsageFlags {
   config?: string;
@@ -54,7 +57,7 @@ async function organizationOf(store: Store, wanted: string | undefined): Promise
 }
 
 function storeSource(store: Store, organizationId: string): ReportSource {
-  return async (kind, params) => (await readReport(store.db, organizationId, parseReportQuery(kind, params, Date.now()))) as Page<Record<string, unknown>>;
+  return async (kind, params) => (await usage.readReport(store.db, organizationId, usage.parseReportQuery(kind, params, Date.now()))) as Page<Record<string, unknown>>;
 }
 
 function dayStart(text: string, flag: string): number {
@@ -125,7 +128,7 @@ function render(rows: Row[], by: Dimension[]): string {
     output: 0,
     costPicos: 0n,
   });
-  const line = (r: Row, label?: string) => [...by.map((d, i) => (label !== undefined ? (i === 0 ? label : '') : r.key[d])), num(r.requests), num(r.input), num(r.cached), num(r.output), displayUsd(r.costPicos)];
+  const line = (r: Row, label?: string) => [...by.map((d, i) => (label !== undefined ? (i === 0 ? label : '') : r.key[d])), num(r.requests), num(r.input), num(r.cached), num(r.output), pricing.displayUsd(r.costPicos)];
   const table = [[...by, 'requests', 'input tokens', 'cached', 'output tokens', 'cost'], ...rows.map((r) => line(r)), line(total, 'total')];
   const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
   return table.map((r) => r.map((cell, c) => (c < by.length ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd()).join('\n');
@@ -148,13 +151,14 @@ async function printUsage(flags: UsageFlags): Promise<void> {
       source = remoteSource(url, adminKey);
     } else {
       const { config } = loadConfig({ file: flags.config, overrides: flags.dataDir ? { data_dir: flags.dataDir } : {} });
+      const { openStore } = await import('../src/store/index.js');
       store = await openStore({ databaseUrl: config.database_url, dataDir: config.data_dir });
       if (!(await store.isMigrated())) throw new UsageError(`the store at ${store.location} is not migrated: run 'tollgate migrate' first`);
       source = storeSource(store, await organizationOf(store, flags.organization));
     }
     const rows = await summarize(source, from, to, by);
     if (flags.json) {
-      const json = rows.map((r) => ({ ...Object.fromEntries(by.map((d) => [d, r.key[d]])), requests: r.requests, input_tokens: r.input, input_cached_tokens: r.cached, output_tokens: r.output, cost_usd: exactUsd(r.costPicos) }));
+      const json = rows.map((r) => ({ ...Object.fromEntries(by.map((d) => [d, r.key[d]])), requests: r.requests, input_tokens: r.input, input_cached_tokens: r.cached, output_tokens: r.output, cost_usd: pricing.exactUsd(r.costPicos) }));
       process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
       return;
     }
@@ -182,6 +186,7 @@ export function usageCommand(): Command {
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .action(async (flags: UsageFlags) => {
       try {
+        [usage, pricing] = await Promise.all([import('../src/usage/index.js'), import('../src/pricing/index.js')]);
         await printUsage(flags);
       } catch (err) {
         const usage = err instanceof UsageError || err instanceof ConfigError || (err instanceof Error && err.name === 'TollgateError');

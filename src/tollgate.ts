@@ -115,8 +115,12 @@ async function shutdown(app: FastifyInstance, services: Services, deadlineMs: nu
   const deadline = new Promise<'deadline'>((resolve) => {
     timer = setTimeout(() => resolve('deadline'), deadlineMs);
   });
+  // Keep-alive connections whose last response just finished would hold close() open until the
+  // deadline: close each one as soon as it turns idle.
+  const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
   const outcome = await Promise.race([app.close().then(() => 'drained' as const), deadline]);
   clearTimeout(timer);
+  clearInterval(reaper);
   if (outcome === 'deadline') {
     logger.warn('shutdown deadline reached: closing the remaining connections');
     app.server.closeAllConnections();

@@ -4,13 +4,14 @@ import { toBigInt } from '../store/index.js';
 import { HOUR_MS } from './aggregate.js';
 
 /**
- * Folds raw usage events into hourly sums. Each batch runs in one
- * transaction: read events not yet folded, add them to their hours' rows
- * (upsert with `x = x + excluded.x`), stamp them `rolled_up_at`. So a fold is
- * idempotent (a folded event is never read again) and atomic (a read sees an
- * event either raw or in its hour, never both). Two instances on one
- * PostgreSQL take disjoint batches (`FOR UPDATE SKIP LOCKED`) and upsert hour
+ * Folds raw usage events into hourly sums. Each batch is atomic: read events
+ * not yet folded, add them to their hours' rows (upsert with
+ * `x = x + excluded.x`), stamp them `rolled_up_at`. So a fold is idempotent
+ * (a folded event is never read again) and a read sees an event either raw or
+ * in its hour, never both. On PostgreSQL a batch is one statement; two
+ * instances take disjoint batches (`FOR UPDATE SKIP LOCKED`) and upsert hour
  * rows in one global key order, so they neither double count nor deadlock.
+ * SQLite (one process) does the same in one transaction.
  */
 
 const SUM_COLUMNS = ['events', 'failed_events', 'prompt_tokens', 'cached_tokens', 'cache_write_tokens', 'completion_tokens', 'reasoning_tokens', 'cost_picos'] as const;
@@ -35,16 +36,15 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-async function readBatch(trx: Transaction<Database>, dialect: Store['dialect'], size: number) {
-  let query = trx
+async function readBatch(trx: Transaction<Database>, size: number) {
+  return trx
     .selectFrom('usage_events')
     .select(['id', 'organization_id', 'project_id', 'api_key_id', 'model', 'endpoint', 'status', 'created_at'])
     .select(['prompt_tokens', 'cached_tokens', 'cache_write_tokens', 'completion_tokens', 'reasoning_tokens', 'cost_picos'])
     .where('rolled_up_at', 'is', null)
     .orderBy('created_at')
-    .limit(size);
-  if (dialect === 'postgres') query = query.forUpdate().skipLocked();
-  return query.execute();
+    .limit(size)
+    .execute();
 }
 
 type EventRow = Awaited<ReturnType<typeof readBatch>>[number];
@@ -80,15 +80,44 @@ async function upsertHours(trx: Transaction<Database>, rows: HourRow[]): Promise
     await trx
       .insertInto('usage_rollups_hourly')
       .values(chunk.map(({ sums, ...key }) => ({ ...key, ...sums })))
-      .onConflict((oc) => oc.columns(['organization_id', 'hour_start', 'project_id', 'api_key_id', 'model', 'endpoint']).doUpdateSet(add))
+      .onConflict((oc) => oc.columns([...KEY_COLUMNS]).doUpdateSet(add))
       .execute();
   }
 }
 
+const KEY_COLUMNS = ['organization_id', 'hour_start', 'project_id', 'api_key_id', 'model', 'endpoint'] as const;
+
+/**
+ * PostgreSQL folds a batch in one statement: lock a batch (skipping rows
+ * another instance holds), stamp it, sum it per hour and upsert the sums in
+ * key order, without shipping the events to the process.
+ */
+async function foldBatchPostgres(store: Store, now: number, batchSize: number): Promise<number> {
+  const sums = SUM_COLUMNS.map((c) => (c === 'events' ? 'count(*)' : c === 'failed_events' ? "sum(case when status = 'error' then 1 else 0 end)" : `sum(${c})`) + ` as ${c}`).join(', ');
+  const keys = KEY_COLUMNS.join(', ');
+  const updates = SUM_COLUMNS.map((c) => `${c} = usage_rollups_hourly.${c} + excluded.${c}`).join(', ');
+  const result = await sql<{ folded: string | bigint }>`
+    with batch as (
+      select id from usage_events where rolled_up_at is null order by created_at limit ${batchSize} for update skip locked
+    ), marked as (
+      update usage_events e set rolled_up_at = ${now} from batch where e.id = batch.id
+      returning e.organization_id, e.created_at - e.created_at % ${HOUR_MS} as hour_start, coalesce(e.project_id, '') as project_id,
+        coalesce(e.api_key_id, '') as api_key_id, e.model, e.endpoint, e.status, ${sql.raw(SUM_COLUMNS.slice(2).map((c) => `e.${c}`).join(', '))}
+    ), upserted as (
+      insert into usage_rollups_hourly (${sql.raw(`${keys}, ${SUM_COLUMNS.join(', ')}`)})
+      select ${sql.raw(keys)}, ${sql.raw(sums)} from marked group by ${sql.raw(keys)} order by ${sql.raw(keys)}
+      on conflict (${sql.raw(keys)}) do update set ${sql.raw(updates)}
+      returning 1
+    )
+    select (select count(*) from marked) as folded, (select count(*) from upserted) as hours`.execute(store.db);
+  return Number(result.rows[0]!.folded);
+}
+
 /** Folds one batch of events; returns how many were folded. */
 export async function foldUsageBatch(store: Store, now: number, batchSize = 2000): Promise<number> {
+  if (store.dialect === 'postgres') return foldBatchPostgres(store, now, batchSize);
   return store.db.transaction().execute(async (trx) => {
-    const events = await readBatch(trx, store.dialect, batchSize);
+    const events = await readBatch(trx, batchSize);
     if (events.length === 0) return 0;
     await upsertHours(trx, sumByHour(events));
     for (const ids of chunks(events.map((e) => e.id), ID_CHUNK)) {

@@ -130,9 +130,10 @@ describe('tollgate scan: git history and staged changes', () => {
     expect((await scan({ path: dir.path })).findings).toEqual([]);
     const result = await scan({ path: dir.path, git: true });
     expect(result.commitsScanned).toBe(4);
-    expect(result.findings.map(shown)).toEqual([
-      { source: 'history', file: join(dir.path, 'side file.txt'), line: 3, column: 7, kind: 'openai-project', redacted: `sk-proj-...${tail(onBranch)}`, checksumValid: null, commit: shas.side },
+    // git lists commits newest first; commits made within one second may come in either order.
+    expect(result.findings.map(shown).sort((a, b) => a.file.localeCompare(b.file))).toEqual([
       { source: 'history', file: join(dir.path, 'config/settings.ts'), line: 2, column: 21, kind: 'tollgate-project', redacted: `sk-proj-...${tail(committed)}`, checksumValid: true, commit: shas.added },
+      { source: 'history', file: join(dir.path, 'side file.txt'), line: 3, column: 7, kind: 'openai-project', redacted: `sk-proj-...${tail(onBranch)}`, checksumValid: null, commit: shas.side },
     ]);
   });
 

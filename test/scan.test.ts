@@ -150,6 +150,13 @@ describe('tollgate scan: git history and staged changes', () => {
     expect((await scan({ path: dir.path, staged: true })).findings).toEqual([]);
   });
 
+  it('a directory that .gitignore excludes is still scanned when named on the command line', async () => {
+    write(dir.path, '.gitignore', 'build/\n');
+    write(dir.path, 'build/out.js', `const k = '${committed}';\n`);
+    expect((await scan({ path: dir.path })).findings.map((f) => f.file)).not.toContain(join(dir.path, 'build/out.js'));
+    expect((await scan({ path: join(dir.path, 'build') })).findings.map((f) => [f.file, f.line, f.column])).toEqual([[join(dir.path, 'build/out.js'), 1, 12]]);
+  });
+
   it('--git and --staged outside a git work tree are usage errors', async () => {
     const plain = tempDir('tollgate-scan-plain-');
     try {

@@ -18,8 +18,13 @@ export async function isGitWorkTree(dir: string): Promise<boolean> {
   return (await gitOutput(dir, ['rev-parse', '--is-inside-work-tree']))?.trim() === 'true';
 }
 
-/** Tracked and untracked files under `dir` (relative to it), minus what .gitignore excludes; null outside a repository. */
+/**
+ * Tracked and untracked files under `dir` (relative to it), minus what .gitignore
+ * excludes; null outside a repository, or when `dir` itself is ignored (a build
+ * folder named on the command line is meant to be scanned).
+ */
 export async function gitListFiles(dir: string): Promise<string[] | null> {
+  if ((await gitOutput(dir, ['check-ignore', '-q', '.'])) !== null) return null;
   const out = await gitOutput(dir, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
   if (out === null) return null;
   // A file both tracked and modified appears once; a tracked file deleted from disk is dropped later by stat.

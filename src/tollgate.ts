@@ -5,6 +5,7 @@ import type { Config } from './config/index.js';
 import { bootstrap, createKeyService, type BootstrapResult, type KeyService } from './control/index.js';
 import { openAdmission, type Admission } from './gateway/index.js';
 import { createMetrics } from './metrics/index.js';
+import { createPriceCatalogue, type PriceCatalogue } from './pricing/index.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/index.js';
 import { createCatalogue, type Catalogue } from './routing/index.js';
 import { resolveServerSecret, type ServerSecret } from './secrets/index.js';
@@ -20,6 +21,7 @@ export interface Services {
   keys: KeyService;
   providers: ProviderRegistry;
   catalogue: Catalogue;
+  prices: PriceCatalogue;
   admission: Admission;
 }
 
@@ -68,8 +70,9 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     });
     providers = createProviderRegistry(config, clock, options.env ?? process.env);
     const catalogue = createCatalogue(config, providers, clock.now());
+    const prices = createPriceCatalogue(config.pricing.models);
     const metrics = createMetrics();
-    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, admission: openAdmission };
+    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, prices, admission: openAdmission };
     const app = await buildApp({
       logger,
       bodyLimit: config.server.body_limit_bytes,

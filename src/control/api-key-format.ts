@@ -35,7 +35,14 @@ function base62(value: bigint, length: number): string {
 }
 
 function checksum(prefix: string, body: string): string {
-  return base62(BigInt(crc32(prefix + body)), CHECK_LENGTH);
+  // A CRC32 fits a double exactly: plain number arithmetic, no bigint on the hot path.
+  let value = crc32(prefix + body);
+  let out = '';
+  for (let i = 0; i < CHECK_LENGTH; i++) {
+    out = ALPHABET[value % 62] + out;
+    value = Math.floor(value / 62);
+  }
+  return out;
 }
 
 export function generateKey(kind: KeyKind): string {

@@ -112,5 +112,5 @@ describe('tollgate scan --check against a running server', () => {
     expect(misuse.code).toBe(2);
     expect(misuse.stderr).toBe(`tollgate scan: --git needs PATH to be a directory in a git work tree: .\n`);
     expect(badFlag).toMatchObject({ code: 2, stderr: "error: unknown option '--no-such-flag'\n" });
-  });
+  }, 120_000); // four CLI start-ups: generous on a busy two-core runner
 });

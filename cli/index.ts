@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import { ConfigError, loadConfig, redactConfig, type LoadConfigOptions } from '../src/config/index.js';
+import { registerScan } from './scan.js';
 
 // Commands import what they need when they run, so `tollgate scan` or `--help`
 // do not load the whole server.
@@ -95,5 +96,7 @@ withConfig(configCommand.command('print').description('Print the effective confi
       process.stdout.write(toYaml(redactConfig(configFrom(flags))));
     }),
   );
+
+registerScan(program);
 
 await program.parseAsync(process.argv);

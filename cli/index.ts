@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import { ConfigError, loadConfig, redactConfig, type LoadConfigOptions } from '../src/config/index.js';
 import { estimateCommand } from './estimate.js';
+import { registerScan } from './scan.js';
 import { usageCommand } from './usage.js';
 
 // Commands import what they need when they run, so `tollgate scan` or `--help`
@@ -98,6 +99,7 @@ withConfig(configCommand.command('print').description('Print the effective confi
     }),
   );
 
+registerScan(program);
 program.addCommand(estimateCommand());
 program.addCommand(usageCommand());
 

@@ -48,12 +48,25 @@ export interface StartOptions {
 }
 
 export function createLogger(config: Config): Logger {
-  return pino({
-    level: config.log.level,
-    base: { service: 'tollgate' },
-    // Defence in depth: nothing logs headers or bodies, but if it ever does they are censored.
-    redact: { paths: ['req.headers.authorization', 'req.headers["api-key"]', 'headers.authorization', '*.api_key', '*.secret'], censor: '[redacted]' },
+  // Asynchronous writes: a log line per request must not cost a blocking syscall on the hot path.
+  // What is still buffered when the process exits is written synchronously then.
+  const destination = pino.destination({ dest: 1, sync: false });
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // stdout already closed: nothing more can be written
+    }
   });
+  return pino(
+    {
+      level: config.log.level,
+      base: { service: 'tollgate' },
+      // Defence in depth: nothing logs headers or bodies, but if it ever does they are censored.
+      redact: { paths: ['req.headers.authorization', 'req.headers["api-key"]', 'headers.authorization', '*.api_key', '*.secret'], censor: '[redacted]' },
+    },
+    destination,
+  );
 }
 
 /** Opens the store, migrates, bootstraps on first run, builds every service and starts listening. */

@@ -76,12 +76,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header('openai-processing-ms', String(ms));
     done(null, payload);
   });
+  const recorders = new Map<string, { requests: { inc(): void }; duration: { observe(v: number): void } }>();
   app.addHook('onResponse', (request, reply, done) => {
     const seconds = Number(process.hrtime.bigint() - request.startedAt) / 1e9;
     const route = routeLabel(request);
     const status = String(reply.statusCode);
-    metrics.requests.inc({ route, method: request.method, status, model: request.modelName ?? '' });
-    metrics.requestDuration.observe({ route, method: request.method, status }, seconds);
+    // Label children are looked up once per label set, not hashed on every request.
+    const labels = `${route}\n${request.method}\n${status}\n${request.modelName ?? ''}`;
+    let recorder = recorders.get(labels);
+    if (!recorder) {
+      recorder = {
+        requests: metrics.requests.labels(route, request.method, status, request.modelName ?? ''),
+        duration: metrics.requestDuration.labels(route, request.method, status),
+      };
+      if (recorders.size < 10_000) recorders.set(labels, recorder);
+    }
+    recorder.requests.inc();
+    recorder.duration.observe(seconds);
     // One access line per request: never headers, bodies or keys.
     request.log.info({ reqId: request.id, method: request.method, route, status: reply.statusCode, ms: Math.round(seconds * 1000), model: request.modelName, key: request.principal?.keyId }, 'request');
     done();

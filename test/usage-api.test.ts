@@ -196,6 +196,7 @@ describe('usage and costs reads (/v1/organization/usage/*, /v1/organization/cost
       [`/costs?start_time=${s(D)}&group_by[]=model`, 'group_by', /'project_id', 'api_key_id', 'line_item'/],
       [`/usage/completions?start_time=${s(D)}&end_time=${s(D)}`, 'end_time', /after start_time/],
       [`/usage/completions?start_time=${s(D)}&page=bogus`, 'page', /not a cursor/],
+      [`/usage/completions?start_time=${Math.ceil(Date.now() / 1000) + 3600}`, 'start_time', /not in the past/],
       [`/usage/completions?start_time=${s(D)}&start_time=${s(D)}`, 'start_time', /give it once/],
       [`/usage/completions?start_time=${s(D)}&colour=red`, 'colour', /Unknown parameter: 'colour'/],
     ];

@@ -118,7 +118,10 @@ export function parseReportQuery(kind: ReportKind, raw: Record<string, unknown>,
   const cursor = page !== undefined ? decodeCursor(page) : undefined;
   // A cursor carries the end of the first request, so `now` moving on does not shift later pages.
   const end = endGiven ?? cursor?.end ?? Math.ceil(now / 1000);
-  if (end <= start) throw invalid('end_time', `Invalid 'end_time': it must be after start_time (${start}), got ${end}.`);
+  if (end <= start) {
+    if (endGiven === undefined) throw invalid('start_time', `Invalid 'start_time': ${start} is not in the past (end_time defaults to now, ${end}).`);
+    throw invalid('end_time', `Invalid 'end_time': it must be after start_time (${start}), got ${end}.`);
+  }
   const pageStart = cursor?.next ?? start;
   if (pageStart < start || pageStart >= end) throw invalid('page', 'Invalid \'page\': the cursor does not belong to this start_time/end_time range.');
   return {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { foldUsageEvents } from '../src/usage/index.js';
 import { insertEvents } from './helpers/usage-fixtures.js';
 import { startTestTollgate, type TestTollgate } from './helpers/tollgate.js';
 
@@ -173,8 +172,8 @@ describe('usage and costs reads (/v1/organization/usage/*, /v1/organization/cost
       `/costs?${range}&group_by[]=line_item&group_by[]=project_id&group_by[]=api_key_id`,
     ];
     const before = await Promise.all(paths.map((p) => get(p)));
-    // The server's own periodic fold may already have run: either way every event ends up folded once.
-    await foldUsageEvents(tg.services.store, Date.now());
+    // The server's maintenance job, run now (its timer may already have run it: either way each event is folded once).
+    await tg.services.usageMaintenance.runOnce();
     const db = tg.services.store.db;
     const unrolled = await db.selectFrom('usage_events').select(({ fn }) => fn.countAll<bigint>().as('n')).where('rolled_up_at', 'is', null).executeTakeFirstOrThrow();
     expect(Number(unrolled.n)).toBe(0);

@@ -80,7 +80,7 @@ function printEstimate(flags: EstimateFlags): void {
   const workload = workloadOf(flags, sample);
   const result = flags.compare ? pricing.compare(prices, workload, now) : { estimates: [pricing.estimate(prices, flags.model!, workload, now)], skipped: [] };
   if (flags.json) {
-    const json = result.estimates.map((e) => ({ model: e.model, per_request_usd: pricing.displayUsd(e.perRequestPicos).slice(1), daily_usd: pricing.displayUsd(e.dailyPicos).slice(1), monthly_usd: pricing.displayUsd(e.monthlyPicos).slice(1) }));
+    const json = result.estimates.map((e) => ({ model: e.model, per_request_usd: pricing.exactUsd(e.perRequestPicos), daily_usd: pricing.exactUsd(e.dailyPicos), monthly_usd: pricing.exactUsd(e.monthlyPicos) }));
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     return;
   }

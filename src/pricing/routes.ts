@@ -60,7 +60,7 @@ function estimateObject(e: ModelEstimate) {
   };
 }
 
-const averageText = (avg: TokenAverage): number => Number(avg.total) / Number(avg.count);
+const average = (avg: TokenAverage): number => Number(avg.total) / Number(avg.count);
 
 function badInput(err: EstimateError): TollgateError {
   if (err.param === 'model') return new TollgateError('model_not_found', { param: 'model', message: err.message });
@@ -93,9 +93,9 @@ function runEstimate(deps: PricingDeps, raw: unknown) {
       days_per_month: MONTH_DESCRIPTION,
       workload: {
         requests_per_day: body.requests_per_day,
-        input_tokens: averageText(workload.input),
-        cached_input_tokens: averageText(workload.cachedInput),
-        output_tokens: averageText(workload.output),
+        input_tokens: average(workload.input),
+        cached_input_tokens: average(workload.cachedInput),
+        output_tokens: average(workload.output),
         sample_size: sample?.requests ?? null,
         tokenizer: sample?.encoding ?? null,
       },

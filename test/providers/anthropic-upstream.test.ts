@@ -1,7 +1,7 @@
 import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestTollgate, type TestTollgate } from '../helpers/tollgate.js';
-import { anthropicFrames, startFakeUpstream, type FakeUpstream } from './fake-upstream.js';
+import { abandonStream, anthropicFrames, startFakeUpstream, type FakeUpstream } from './fake-upstream.js';
 import { fixtureJson, fixtureLines } from './fixtures.js';
 
 const UPSTREAM_KEY = 'sk-ant-fake-upstream-key';
@@ -153,4 +153,26 @@ describe('anthropic provider through the openai SDK against a fake Anthropic ups
     expect((err as APIError).status).toBe(502);
     expect(JSON.stringify((err as APIError).error)).not.toContain(UPSTREAM_KEY);
   });
+
+  it('ends the client stream with an error event when Anthropic sends an error mid-stream', async () => {
+    const lines = fixtureLines('anthropic/anthropic-text.chunks.txt').slice(0, 4);
+    const error = JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+    upstream.reply({ sse: anthropicFrames([...lines, error]) });
+    const stream = await client.chat.completions.create({ model: 'claude-test', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    let content = '';
+    const failure = await (async () => {
+      for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? '';
+    })().catch((e: unknown) => e);
+    expect(content).toBe('Hello');
+    expect(failure).toBeInstanceOf(APIError);
+    expect((failure as APIError).message).toContain('Upstream claude error: Overloaded');
+  });
+
+  it('aborts the upstream request when the client goes away mid-stream', async () => {
+    upstream.reply({ sse: anthropicFrames(fixtureLines('anthropic/anthropic-text.chunks.txt').slice(0, 4)), hold: true });
+    await abandonStream(tg.url, tg.projectKey, { model: 'claude-test', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    await upstream.requests[0]!.closed;
+    expect(upstream.requests).toHaveLength(1);
+  });
 });
+

@@ -7,10 +7,12 @@ export interface RecordedRequest {
   url: string;
   headers: IncomingHttpHeaders;
   body: unknown;
+  /** Resolves when the connection of this request closes (e.g. Tollgate aborted it). */
+  closed: Promise<void>;
 }
 
 /** One canned answer: a JSON body, or SSE frames written as the real upstream frames them. */
-export type FakeReply = { status: number; json: unknown } | { status?: 200; sse: string[] };
+export type FakeReply = { status: number; json: unknown } | { status?: 200; sse: string[]; /** keep the stream open after the frames */ hold?: boolean };
 
 export interface FakeUpstream {
   url: string;
@@ -39,7 +41,8 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     req.on('data', (part: Buffer) => parts.push(part));
     req.on('end', () => {
       const text = Buffer.concat(parts).toString('utf8');
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: text ? JSON.parse(text) : null });
+      const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: text ? JSON.parse(text) : null, closed });
       const reply = queue.length > 1 ? queue.shift()! : queue[0];
       if (!reply) {
         res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"no reply queued"}');
@@ -51,7 +54,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       }
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       for (const frame of reply.sse) res.write(frame);
-      res.end();
+      if (!reply.hold) res.end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -69,4 +72,24 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Starts a streamed chat request with a raw HTTP client and destroys its
+ * socket once the first bytes arrive: a client that goes away mid-stream.
+ */
+export async function abandonStream(url: string, apiKey: string, body: unknown): Promise<void> {
+  const { request } = await import('node:http');
+  await new Promise<void>((resolve, reject) => {
+    const req = request(`${url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' } });
+    req.on('error', () => {});
+    req.on('response', (res) => {
+      if (res.statusCode !== 200) reject(new Error(`expected a stream, got ${String(res.statusCode)}`));
+      res.once('data', () => {
+        req.destroy();
+        resolve();
+      });
+    });
+    req.end(JSON.stringify(body));
+  });
 }

@@ -1,7 +1,7 @@
 import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestTollgate, type TestTollgate } from '../helpers/tollgate.js';
-import { geminiFrames, startFakeUpstream, type FakeUpstream } from './fake-upstream.js';
+import { abandonStream, geminiFrames, startFakeUpstream, type FakeUpstream } from './fake-upstream.js';
 import { fixtureJson, fixtureLines } from './fixtures.js';
 
 const UPSTREAM_KEY = 'AIza-fake-upstream-key';
@@ -161,4 +161,36 @@ describe('gemini provider through the openai SDK against a fake Gemini upstream'
     const short = await client.embeddings.create({ model: 'gemini-embed', input: ['a', 'b'] }).catch((e: unknown) => e);
     expect((short as APIError).status).toBe(502);
   });
+
+  it('ends the client stream with an error event when Gemini closes the stream early', async () => {
+    upstream.reply({ sse: geminiFrames(fixtureLines('gemini/google-text.chunks.txt').slice(0, 1)) });
+    const stream = await client.chat.completions.create({ model: 'gemini-test', messages: [{ role: 'user', content: 'r?' }], stream: true });
+    let content = '';
+    const failure = await (async () => {
+      for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? '';
+    })().catch((e: unknown) => e);
+    expect(content).toBe('There are **3**');
+    expect(failure).toBeInstanceOf(APIError);
+    expect((failure as APIError).message).toContain('The upstream provider google ended the stream before it was complete.');
+  });
+
+  it('passes an error event of a Gemini stream to the client as an error event', async () => {
+    const error = JSON.stringify({ error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' } });
+    upstream.reply({ sse: geminiFrames([...fixtureLines('gemini/google-text.chunks.txt').slice(0, 1), error]) });
+    const stream = await client.chat.completions.create({ model: 'gemini-test', messages: [{ role: 'user', content: 'r?' }], stream: true });
+    const failure = await (async () => {
+      for await (const _chunk of stream) {
+        // drain
+      }
+    })().catch((e: unknown) => e);
+    expect((failure as APIError).message).toContain('The model is overloaded');
+  });
+
+  it('aborts the upstream request when the client goes away mid-stream', async () => {
+    upstream.reply({ sse: geminiFrames(fixtureLines('gemini/google-text.chunks.txt').slice(0, 1)), hold: true });
+    await abandonStream(tg.url, tg.projectKey, { model: 'gemini-test', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    await upstream.requests[0]!.closed;
+    expect(upstream.requests).toHaveLength(1);
+  });
 });
+

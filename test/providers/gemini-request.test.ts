@@ -119,6 +119,12 @@ describe('OpenAI chat -> Gemini generateContent request', () => {
     expect(toGeminiRequest(req({ messages: [{ role: 'user', content: 'hi' }], response_format: { type: 'json_object' } })).generationConfig).toEqual({ responseMimeType: 'application/json' });
   });
 
+  it('asks for logprobs and the top alternatives', () => {
+    expect(toGeminiRequest(req({ messages: [{ role: 'user', content: 'hi' }], logprobs: true, top_logprobs: 3 })).generationConfig).toEqual({ responseLogprobs: true, logprobs: 3 });
+    expect(toGeminiRequest(req({ messages: [{ role: 'user', content: 'hi' }], logprobs: true })).generationConfig).toEqual({ responseLogprobs: true });
+    expect(toGeminiRequest(req({ messages: [{ role: 'user', content: 'hi' }], logprobs: false, top_logprobs: 0 })).generationConfig).toBeUndefined();
+  });
+
   it('passes audio and files as inline data', () => {
     const body = toGeminiRequest(
       req({
@@ -138,7 +144,8 @@ describe('OpenAI chat -> Gemini generateContent request', () => {
 
   it('rejects what Gemini cannot honour, naming the parameter', () => {
     const messages = [{ role: 'user', content: 'hi' }];
-    expect(rejection({ messages, logprobs: true })).toMatchObject({ status: 400, code: 'unsupported_value', param: 'logprobs' });
+    expect(rejection({ messages, top_logprobs: 3 })).toMatchObject({ status: 400, code: 'unsupported_value', param: 'top_logprobs' });
+    expect(rejection({ messages, logit_bias: { '50256': -100 } })).toMatchObject({ status: 400, code: 'unsupported_value', param: 'logit_bias' });
     expect(rejection({ messages, parallel_tool_calls: false })).toMatchInlineSnapshot(`
       {
         "code": "unsupported_value",

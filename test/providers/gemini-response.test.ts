@@ -117,6 +117,37 @@ describe('gemini response -> chat completion', () => {
   });
 });
 
+describe('gemini logprobs', () => {
+  const logprobsResult = {
+    topCandidates: [
+      { candidates: [{ token: 'Hi', tokenId: 1, logProbability: -0.01 }, { token: 'Hello', tokenId: 2, logProbability: -4.6 }] },
+      { candidates: [{ token: '!', tokenId: 3, logProbability: -0.2 }, { token: '.', tokenId: 4, logProbability: -1.7 }] },
+    ],
+    chosenCandidates: [
+      { token: 'Hi', tokenId: 1, logProbability: -0.01 },
+      { token: '!', tokenId: 3, logProbability: -0.2 },
+    ],
+  };
+  const expected = {
+    content: [
+      { token: 'Hi', logprob: -0.01, bytes: [72, 105], top_logprobs: [{ token: 'Hi', logprob: -0.01, bytes: [72, 105] }, { token: 'Hello', logprob: -4.6, bytes: [72, 101, 108, 108, 111] }] },
+      { token: '!', logprob: -0.2, bytes: [33], top_logprobs: [{ token: '!', logprob: -0.2, bytes: [33] }, { token: '.', logprob: -1.7, bytes: [46] }] },
+    ],
+    refusal: null,
+  };
+
+  it('maps logprobsResult to OpenAI logprobs in a completion', () => {
+    const body = { candidates: [{ content: { role: 'model', parts: [{ text: 'Hi!' }] }, finishReason: 'STOP', avgLogprobs: -0.1, logprobsResult, index: 0 }], responseId: 'r' };
+    expect(toChatCompletion(generateResponseSchema.parse(body), context(), fallbackId).choices[0]!.logprobs).toEqual(expected);
+  });
+
+  it('attaches the logprobs of each streamed part to its content chunk', () => {
+    const translator = createStreamTranslator(context(), fallbackId);
+    const chunks = translator.push(generateResponseSchema.parse({ candidates: [{ content: { role: 'model', parts: [{ text: 'Hi!' }] }, logprobsResult, index: 0 }], responseId: 'r' }));
+    expect(chunks.map((c) => c.choices[0]!.logprobs ?? null)).toEqual([null, expected]);
+  });
+});
+
 describe('gemini stream -> chat chunks', () => {
   it('streams text with a role chunk first and the last usage', () => {
     const chunks = replay('google-text.chunks.txt');

@@ -23,8 +23,8 @@ const RULES: Record<string, FieldRule> = {
   stream_options: 'translated',
   parallel_tool_calls: (value) => (value === true ? null : 'false is not supported (Gemini cannot turn off parallel function calls)'),
   logit_bias: onlyNeutral({}),
-  logprobs: onlyNeutral(false),
-  top_logprobs: onlyNeutral(0),
+  logprobs: 'translated',
+  top_logprobs: (value, request) => (value === 0 || request.logprobs === true ? null : "requires 'logprobs: true'"),
   modalities: (value) => ((value as string[]).every((m) => m === 'text') ? null : "other than ['text'] is not supported"),
   service_tier: (value) => (value === 'auto' || value === 'default' ? null : `'${String(value)}' is not supported`),
   store: onlyNeutral(false),
@@ -52,6 +52,10 @@ function generationConfig(request: ChatRequest): GeminiGenerationConfig | undefi
   if (request.seed != null) config.seed = request.seed;
   if (request.presence_penalty != null) config.presencePenalty = request.presence_penalty;
   if (request.frequency_penalty != null) config.frequencyPenalty = request.frequency_penalty;
+  if (request.logprobs === true) {
+    config.responseLogprobs = true;
+    if (request.top_logprobs) config.logprobs = request.top_logprobs;
+  }
   const format = request.response_format;
   if (format?.type === 'json_object') config.responseMimeType = 'application/json';
   if (format?.type === 'json_schema') {

@@ -1,6 +1,7 @@
 import { TollgateError } from '../../common/errors.js';
 import type { ChatCompletion, ToolCall } from '../../contract/index.js';
 import { finishReason } from './finish-reason.js';
+import { toLogprobs } from './logprobs.js';
 import { toUsage } from './usage.js';
 import type { GeminiCandidate, GeminiResponse } from './wire-types.js';
 
@@ -56,7 +57,7 @@ export function toChatCompletion(response: GeminiResponse, ctx: ResponseContext,
     const out = candidateOutput(candidate, ctx.newCallId);
     const message: ChatCompletion['choices'][number]['message'] = { role: 'assistant', content: out.hasText ? out.text : null, refusal: null };
     if (out.toolCalls.length > 0) message.tool_calls = out.toolCalls;
-    return { index: candidate.index ?? i, message, logprobs: null, finish_reason: finishReason(candidate.finishReason, out.toolCalls.length > 0) };
+    return { index: candidate.index ?? i, message, logprobs: toLogprobs(candidate.logprobsResult), finish_reason: finishReason(candidate.finishReason, out.toolCalls.length > 0) };
   });
   return { ...base, choices };
 }

@@ -1,6 +1,7 @@
 import { TollgateError } from '../../common/errors.js';
 import type { ChatChunk, FinishReason } from '../../contract/index.js';
 import { finishReason } from './finish-reason.js';
+import { toLogprobs } from './logprobs.js';
 import { candidateOutput, responseId, type ResponseContext } from './response.js';
 import { toUsage } from './usage.js';
 import type { GeminiResponse, GeminiUsage } from './wire-types.js';
@@ -64,7 +65,12 @@ export function createStreamTranslator(ctx: ResponseContext, fallbackId: () => s
         const index = candidate.index ?? i;
         const state = open(index, out);
         const { text, toolCalls } = candidateOutput(candidate, ctx.newCallId);
-        if (text !== '') out.push(chunk(index, { content: text }));
+        if (text !== '') {
+          const textChunk = chunk(index, { content: text });
+          const logprobs = toLogprobs(candidate.logprobsResult);
+          if (logprobs) textChunk.choices[0]!.logprobs = logprobs;
+          out.push(textChunk);
+        }
         for (const call of toolCalls) out.push(chunk(index, { tool_calls: [{ index: state.toolCount++, ...call }] }));
         if (candidate.finishReason) {
           state.finished = true;

@@ -25,7 +25,15 @@ export const partSchema = z.looseObject({
   functionCall: z.looseObject({ name: z.string(), args: z.record(z.string(), z.unknown()).nullish() }).nullish(),
 });
 
+const logprobCandidate = z.looseObject({ token: z.string().nullish(), logProbability: z.number().nullish() });
+export const logprobsResultSchema = z.looseObject({
+  topCandidates: z.array(z.looseObject({ candidates: z.array(logprobCandidate).nullish() })).nullish(),
+  chosenCandidates: z.array(logprobCandidate).nullish(),
+});
+export type GeminiLogprobs = z.infer<typeof logprobsResultSchema>;
+
 export const candidateSchema = z.looseObject({
+  logprobsResult: logprobsResultSchema.nullish(),
   content: z.looseObject({ role: z.string().nullish(), parts: z.array(partSchema).nullish() }).nullish(),
   finishReason: z.string().nullish(),
   index: z.number().int().nonnegative().nullish(),
@@ -78,6 +86,8 @@ export interface GeminiGenerationConfig {
   seed?: number;
   presencePenalty?: number;
   frequencyPenalty?: number;
+  responseLogprobs?: boolean;
+  logprobs?: number;
 }
 
 export interface GeminiRequest {

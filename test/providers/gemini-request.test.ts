@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { chatRequestSchema, embeddingsRequestSchema, type ChatRequest } from '../../src/contract/index.js';
 import { toBatchEmbedRequest, toGeminiRequest } from '../../src/providers/gemini/index.js';
 
+const translate = (request: ChatRequest, model = 'gemini-3-pro-preview') => toGeminiRequest(request, model);
+
 function req(body: Record<string, unknown>): ChatRequest {
   return chatRequestSchema.parse({ model: 'gemini', ...body });
 }
 
 function rejection(body: Record<string, unknown>) {
   try {
-    toGeminiRequest(req(body));
+    translate(req(body));
   } catch (err) {
     const e = err as { status: number; code: string; param: string; message: string };
     return { status: e.status, code: e.code, param: e.param, message: e.message };
@@ -18,7 +20,7 @@ function rejection(body: Record<string, unknown>) {
 
 describe('OpenAI chat -> Gemini generateContent request', () => {
   it('translates roles, system instruction, images, tool calls and results, and generation config', () => {
-    const body = toGeminiRequest(
+    const body = translate(
       req({
         messages: [
           { role: 'system', content: 'You are terse.' },
@@ -104,29 +106,40 @@ describe('OpenAI chat -> Gemini generateContent request', () => {
   });
 
   it('sends a minimal body for a minimal request', () => {
-    expect(toGeminiRequest(req({ messages: [{ role: 'user', content: 'hi' }] }))).toEqual({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
+    expect(translate(req({ messages: [{ role: 'user', content: 'hi' }] }))).toEqual({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
   });
 
   it('maps tool_choice modes and json_object', () => {
     const tools = [{ type: 'function', function: { name: 'f' } }];
-    const config = (tool_choice: unknown) => toGeminiRequest(req({ messages: [{ role: 'user', content: 'hi' }], tools, tool_choice })).toolConfig;
+    const config = (tool_choice: unknown) => translate(req({ messages: [{ role: 'user', content: 'hi' }], tools, tool_choice })).toolConfig;
     expect(config('auto')).toEqual({ functionCallingConfig: { mode: 'AUTO' } });
     expect(config('none')).toEqual({ functionCallingConfig: { mode: 'NONE' } });
     expect(config('required')).toEqual({ functionCallingConfig: { mode: 'ANY' } });
     expect(config({ type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [{ type: 'function', function: { name: 'f' } }] } })).toEqual({
       functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['f'] },
     });
-    expect(toGeminiRequest(req({ messages: [{ role: 'user', content: 'hi' }], response_format: { type: 'json_object' } })).generationConfig).toEqual({ responseMimeType: 'application/json' });
+    expect(translate(req({ messages: [{ role: 'user', content: 'hi' }], response_format: { type: 'json_object' } })).generationConfig).toEqual({ responseMimeType: 'application/json' });
   });
 
   it('asks for logprobs and the top alternatives', () => {
-    expect(toGeminiRequest(req({ messages: [{ role: 'user', content: 'hi' }], logprobs: true, top_logprobs: 3 })).generationConfig).toEqual({ responseLogprobs: true, logprobs: 3 });
-    expect(toGeminiRequest(req({ messages: [{ role: 'user', content: 'hi' }], logprobs: true })).generationConfig).toEqual({ responseLogprobs: true });
-    expect(toGeminiRequest(req({ messages: [{ role: 'user', content: 'hi' }], logprobs: false, top_logprobs: 0 })).generationConfig).toBeUndefined();
+    expect(translate(req({ messages: [{ role: 'user', content: 'hi' }], logprobs: true, top_logprobs: 3 })).generationConfig).toEqual({ responseLogprobs: true, logprobs: 3 });
+    expect(translate(req({ messages: [{ role: 'user', content: 'hi' }], logprobs: true })).generationConfig).toEqual({ responseLogprobs: true });
+    expect(translate(req({ messages: [{ role: 'user', content: 'hi' }], logprobs: false, top_logprobs: 0 })).generationConfig).toBeUndefined();
+  });
+
+  it('maps reasoning_effort to a thinking level (Gemini 3) or Google\'s thinking budgets (Gemini 2.5)', () => {
+    const thinking = (reasoning_effort: string, model: string) => translate(req({ messages: [{ role: 'user', content: 'hi' }], reasoning_effort }), model).generationConfig;
+    expect(thinking('low', 'gemini-3-pro-preview')).toEqual({ thinkingConfig: { thinkingLevel: 'low' } });
+    expect(thinking('minimal', 'gemini-3-flash-preview')).toEqual({ thinkingConfig: { thinkingLevel: 'minimal' } });
+    expect(thinking('none', 'gemini-2.5-flash')).toEqual({ thinkingConfig: { thinkingBudget: 0 } });
+    expect(thinking('medium', 'gemini-2.5-pro')).toEqual({ thinkingConfig: { thinkingBudget: 8192 } });
+    expect(thinking('high', 'models/gemini-2.5-flash')).toEqual({ thinkingConfig: { thinkingBudget: 24_576 } });
+    expect(() => thinking('xhigh', 'gemini-3-pro-preview')).toThrow(expect.objectContaining({ status: 400, param: 'reasoning_effort' }));
+    expect(() => thinking('minimal', 'gemini-2.5-flash')).toThrow(expect.objectContaining({ status: 400, param: 'reasoning_effort' }));
   });
 
   it('passes audio and files as inline data', () => {
-    const body = toGeminiRequest(
+    const body = translate(
       req({
         messages: [
           {
@@ -154,7 +167,14 @@ describe('OpenAI chat -> Gemini generateContent request', () => {
         "status": 400,
       }
     `);
-    expect(rejection({ messages, reasoning_effort: 'low' })).toMatchObject({ code: 'unsupported_parameter', param: 'reasoning_effort' });
+    expect(rejection({ messages, reasoning_effort: 'none' })).toMatchInlineSnapshot(`
+      {
+        "code": "unsupported_value",
+        "message": "Unsupported value: 'reasoning_effort' 'none' is not supported with this model (served by a Gemini API upstream; supported: minimal, low, medium, high).",
+        "param": "reasoning_effort",
+        "status": 400,
+      }
+    `);
     expect(rejection({ messages, safety_settings: [] })).toEqual({ status: 400, code: 'unknown_parameter', param: 'safety_settings', message: "Unknown parameter: 'safety_settings'." });
     expect(rejection({ messages, tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [] } } })).toMatchObject({
       param: 'tool_choice',

@@ -75,7 +75,7 @@ describe('request translators never fail with anything but a 400 naming a param'
         fc.pre(parsed.success);
         if (!parsed.success) return;
         onlyClientErrors(() => toAnthropicRequest(parsed.data, 'claude-sonnet-4-5', true));
-        onlyClientErrors(() => toGeminiRequest(parsed.data));
+        onlyClientErrors(() => toGeminiRequest(parsed.data, 'gemini-2.5-flash'));
       }),
       { numRuns: 400 },
     );

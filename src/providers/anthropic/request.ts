@@ -30,7 +30,7 @@ const RULES: Record<string, FieldRule> = {
   logit_bias: onlyNeutral({}),
   logprobs: onlyNeutral(false),
   top_logprobs: onlyNeutral(0),
-  reasoning_effort: (value) => (value === 'none' ? null : 'is not supported (Anthropic thinking has no OpenAI equivalent yet)'),
+  reasoning_effort: (value) => (value === 'none' ? null : `'${String(value)}' is not supported (only 'none')`),
   modalities: (value) => ((value as string[]).every((m) => m === 'text') ? null : "other than ['text'] is not supported"),
   service_tier: (value) => (value === 'auto' || value === 'default' ? null : `'${String(value)}' is not supported`),
   store: onlyNeutral(false),

@@ -70,13 +70,13 @@ export function createGeminiProvider(options: GeminiProviderOptions): Provider {
     id,
     kind: 'gemini',
     async chat(request: ChatRequest, deployment: Deployment, ctx: CallContext): Promise<ChatCompletion> {
-      const response = await http.post(modelPath(deployment.model, 'generateContent'), toGeminiRequest(request), ctx);
+      const response = await http.post(modelPath(deployment.model, 'generateContent'), toGeminiRequest(request, deployment.model), ctx);
       const parsed = generateResponseSchema.safeParse(await http.json(response, ctx));
       if (!parsed.success) throw malformed('a response');
       return toChatCompletion(parsed.data, context(deployment), fallbackId);
     },
     async chatStream(request: ChatRequest, deployment: Deployment, ctx: CallContext): Promise<AsyncIterable<ChatChunk>> {
-      const response = await http.post(`${modelPath(deployment.model, 'streamGenerateContent')}?alt=sse`, toGeminiRequest(request), ctx);
+      const response = await http.post(`${modelPath(deployment.model, 'streamGenerateContent')}?alt=sse`, toGeminiRequest(request, deployment.model), ctx);
       return chunks(response, deployment, ctx);
     },
     async embeddings(request: EmbeddingsRequest, deployment: Deployment, ctx: CallContext): Promise<EmbeddingsResult> {

@@ -2,6 +2,7 @@ import { TollgateError } from '../../common/errors.js';
 import { requestedMaxTokens, stopSequences, type ChatRequest } from '../../contract/index.js';
 import { checkFields, onlyNeutral, type FieldRule } from '../field-policy.js';
 import { translateMessages, UPSTREAM } from './messages.js';
+import { thinkingConfig } from './thinking.js';
 import type { GeminiGenerationConfig, GeminiRequest } from './wire-types.js';
 
 const RULES: Record<string, FieldRule> = {
@@ -21,6 +22,7 @@ const RULES: Record<string, FieldRule> = {
   tool_choice: 'translated',
   stream: 'translated',
   stream_options: 'translated',
+  reasoning_effort: 'translated',
   parallel_tool_calls: (value) => (value === true ? null : 'false is not supported (Gemini cannot turn off parallel function calls)'),
   logit_bias: onlyNeutral({}),
   logprobs: 'translated',
@@ -40,7 +42,7 @@ function rejectValue(param: string, what: string): TollgateError {
   return new TollgateError('unsupported_value', { param, message: `Unsupported value: ${what} is not supported with this model (served by ${UPSTREAM}).` });
 }
 
-function generationConfig(request: ChatRequest): GeminiGenerationConfig | undefined {
+function generationConfig(request: ChatRequest, model: string): GeminiGenerationConfig | undefined {
   const config: GeminiGenerationConfig = {};
   if (request.temperature != null) config.temperature = request.temperature;
   if (request.top_p != null) config.topP = request.top_p;
@@ -62,6 +64,8 @@ function generationConfig(request: ChatRequest): GeminiGenerationConfig | undefi
     config.responseMimeType = 'application/json';
     if (format.json_schema.schema) config.responseJsonSchema = format.json_schema.schema;
   }
+  const thinking = thinkingConfig(request, model);
+  if (thinking) config.thinkingConfig = thinking;
   return Object.keys(config).length > 0 ? config : undefined;
 }
 
@@ -90,12 +94,12 @@ function toolConfig(request: ChatRequest): GeminiRequest['toolConfig'] {
 }
 
 /** OpenAI chat request -> Gemini generateContent body, or a 400 naming what cannot be honoured. */
-export function toGeminiRequest(request: ChatRequest): GeminiRequest {
+export function toGeminiRequest(request: ChatRequest, model: string): GeminiRequest {
   checkFields(request, RULES, UPSTREAM);
   const { systemInstruction, contents } = translateMessages(request.messages);
   const body: GeminiRequest = { contents };
   if (systemInstruction) body.systemInstruction = systemInstruction;
-  const config = generationConfig(request);
+  const config = generationConfig(request, model);
   if (config) body.generationConfig = config;
   const declared = tools(request);
   if (declared) body.tools = declared;

@@ -88,6 +88,7 @@ export interface GeminiGenerationConfig {
   frequencyPenalty?: number;
   responseLogprobs?: boolean;
   logprobs?: number;
+  thinkingConfig?: { thinkingBudget: number } | { thinkingLevel: string };
 }
 
 export interface GeminiRequest {

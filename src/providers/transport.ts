@@ -95,3 +95,24 @@ export function retryHeaders(headers: ResponseHeaders): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * Waits for a stream's first item before handing it over, so an upstream
+ * that accepts the request and then fails at once (Anthropic's
+ * overloaded_error as the first event, Gemini's error object) fails the call
+ * itself, which routing may still retry, instead of the client's stream.
+ */
+export async function primeStream<T>(source: AsyncGenerator<T>): Promise<AsyncIterable<T>> {
+  const first = await source.next();
+  return {
+    async *[Symbol.asyncIterator]() {
+      try {
+        if (first.done) return;
+        yield first.value;
+        yield* source;
+      } finally {
+        await source.return(undefined);
+      }
+    },
+  };
+}

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatChunk } from '../../src/contract/index.js';
-import { createStreamTranslator, mapAnthropicError, toChatCompletion } from '../../src/providers/anthropic/index.js';
-import { messageSchema, streamEventSchema } from '../../src/providers/anthropic/wire-types.js';
+import { createStreamTranslator, mapAnthropicError, messageSchema, streamEventSchema, toChatCompletion } from '../../src/providers/anthropic/index.js';
 import { fixtureEvents, fixtureJson } from './fixtures.js';
 
 const CREATED = 1_760_000_000;

@@ -174,5 +174,12 @@ describe('anthropic provider through the openai SDK against a fake Anthropic ups
     await upstream.requests[0]!.closed;
     expect(upstream.requests).toHaveLength(1);
   });
+
+  it('fails the call itself (retryable, before any byte) when the stream opens with an error event', async () => {
+    upstream.reply({ sse: anthropicFrames([JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })]) });
+    const err = await client.chat.completions.create({ model: 'claude-test', messages: [{ role: 'user', content: 'Hi' }], stream: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+    expect((err as APIError).status).toBe(503);
+  });
 });
 

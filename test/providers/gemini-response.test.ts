@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatChunk } from '../../src/contract/index.js';
-import { createStreamTranslator, mapGeminiError, toChatCompletion } from '../../src/providers/gemini/index.js';
-import { generateResponseSchema } from '../../src/providers/gemini/wire-types.js';
+import { createStreamTranslator, generateResponseSchema, mapGeminiError, toChatCompletion } from '../../src/providers/gemini/index.js';
 import { fixtureEvents, fixtureJson } from './fixtures.js';
 
 const CREATED = 1_760_000_000;

@@ -192,5 +192,14 @@ describe('gemini provider through the openai SDK against a fake Gemini upstream'
     await upstream.requests[0]!.closed;
     expect(upstream.requests).toHaveLength(1);
   });
+
+  it('fails the call itself with a 429 when the stream opens with RESOURCE_EXHAUSTED', async () => {
+    // The recorded body, with a short delay so that retries (if routing makes any) stay quick.
+    const body = JSON.stringify(fixtureJson('gemini/google-429-retry-info.json')).replace('"34.4s"', '"0.05s"');
+    upstream.reply({ sse: geminiFrames([body]) });
+    const err = await client.chat.completions.create({ model: 'gemini-test', messages: [{ role: 'user', content: 'Hi' }], stream: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((err as APIError).headers?.get('retry-after-ms')).toBe('50');
+  });
 });
 

@@ -2,10 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TollgateError } from '../../src/common/errors.js';
 import { chatRequestSchema } from '../../src/contract/index.js';
-import { createStreamTranslator as anthropicStream, toAnthropicRequest } from '../../src/providers/anthropic/index.js';
-import { streamEventSchema } from '../../src/providers/anthropic/wire-types.js';
-import { createStreamTranslator as geminiStream, toGeminiRequest } from '../../src/providers/gemini/index.js';
-import { generateResponseSchema } from '../../src/providers/gemini/wire-types.js';
+import { createStreamTranslator as anthropicStream, streamEventSchema, toAnthropicRequest } from '../../src/providers/anthropic/index.js';
+import { createStreamTranslator as geminiStream, generateResponseSchema, toGeminiRequest } from '../../src/providers/gemini/index.js';
 
 /** Messages and fields of every shape the contract admits, plus odd values inside them. */
 const text = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('', '{}', '{"a":1}', '[1]', 'null', 'data:image/png;base64,AAAA', 'https://x.test/a.png', 'gs://b/c.pdf', 'not a url'));

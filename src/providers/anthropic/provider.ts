@@ -3,7 +3,7 @@ import { unixSeconds } from '../../common/clock.js';
 import { TollgateError } from '../../common/errors.js';
 import type { ProviderConfig } from '../../config/index.js';
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../../contract/index.js';
-import { createUpstreamHttp, type UpstreamHttp } from '../transport.js';
+import { createUpstreamHttp, primeStream, type UpstreamHttp } from '../transport.js';
 import type { CallContext, Deployment, Provider } from '../types.js';
 import { mapAnthropicError } from './errors.js';
 import { toAnthropicRequest } from './request.js';
@@ -74,7 +74,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     async chatStream(request: ChatRequest, deployment: Deployment, ctx: CallContext): Promise<AsyncIterable<ChatChunk>> {
       const plan = toAnthropicRequest(request, deployment.model, true);
       const response = await http.post('/messages', plan.body, ctx);
-      return chunks(response, plan.jsonTool, ctx);
+      return primeStream(chunks(response, plan.jsonTool, ctx));
     },
     close: () => http.close(),
   };

@@ -5,3 +5,4 @@ export { createStreamTranslator } from './stream.js';
 export { mapGeminiError } from './errors.js';
 export { toBatchEmbedRequest, toEmbeddingsResult } from './embeddings.js';
 export { REPLAYED_CALL_SIGNATURE } from './messages.js';
+export { generateResponseSchema } from './wire-types.js';

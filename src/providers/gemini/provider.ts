@@ -5,7 +5,7 @@ import { newObjectId } from '../../common/ids.js';
 import type { ProviderConfig } from '../../config/index.js';
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResult } from '../../contract/index.js';
 import { encodingForModel } from '../../tokens/index.js';
-import { createUpstreamHttp, type UpstreamHttp } from '../transport.js';
+import { createUpstreamHttp, primeStream, type UpstreamHttp } from '../transport.js';
 import type { CallContext, Deployment, Provider } from '../types.js';
 import { toBatchEmbedRequest, toEmbeddingsResult } from './embeddings.js';
 import { mapGeminiError, mapStreamError } from './errors.js';
@@ -77,7 +77,7 @@ export function createGeminiProvider(options: GeminiProviderOptions): Provider {
     },
     async chatStream(request: ChatRequest, deployment: Deployment, ctx: CallContext): Promise<AsyncIterable<ChatChunk>> {
       const response = await http.post(`${modelPath(deployment.model, 'streamGenerateContent')}?alt=sse`, toGeminiRequest(request, deployment.model), ctx);
-      return chunks(response, deployment, ctx);
+      return primeStream(chunks(response, deployment, ctx));
     },
     async embeddings(request: EmbeddingsRequest, deployment: Deployment, ctx: CallContext): Promise<EmbeddingsResult> {
       const body = toBatchEmbedRequest(request, deployment.model.replace(/^models\//, ''));

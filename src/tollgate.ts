@@ -5,6 +5,7 @@ import type { Config } from './config/index.js';
 import { bootstrap, createKeyService, type BootstrapResult, type KeyService } from './control/index.js';
 import { openAdmission, type Admission } from './gateway/index.js';
 import { createMetrics } from './metrics/index.js';
+import { createPriceCatalogue, type PriceCatalogue } from './pricing/index.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/index.js';
 import { createCatalogue, type Catalogue } from './routing/index.js';
 import { resolveServerSecret, type ServerSecret } from './secrets/index.js';
@@ -20,6 +21,7 @@ export interface Services {
   keys: KeyService;
   providers: ProviderRegistry;
   catalogue: Catalogue;
+  prices: PriceCatalogue;
   admission: Admission;
 }
 
@@ -43,12 +45,25 @@ export interface StartOptions {
 }
 
 export function createLogger(config: Config): Logger {
-  return pino({
-    level: config.log.level,
-    base: { service: 'tollgate' },
-    // Defence in depth: nothing logs headers or bodies, but if it ever does they are censored.
-    redact: { paths: ['req.headers.authorization', 'req.headers["api-key"]', 'headers.authorization', '*.api_key', '*.secret'], censor: '[redacted]' },
+  // Asynchronous writes: a log line per request must not cost a blocking syscall on the hot path.
+  // What is still buffered when the process exits is written synchronously then.
+  const destination = pino.destination({ dest: 1, sync: false });
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // stdout already closed: nothing more can be written
+    }
   });
+  return pino(
+    {
+      level: config.log.level,
+      base: { service: 'tollgate' },
+      // Defence in depth: nothing logs headers or bodies, but if it ever does they are censored.
+      redact: { paths: ['req.headers.authorization', 'req.headers["api-key"]', 'headers.authorization', '*.api_key', '*.secret'], censor: '[redacted]' },
+    },
+    destination,
+  );
 }
 
 /** Opens the store, migrates, bootstraps on first run, builds every service and starts listening. */
@@ -68,8 +83,9 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     });
     providers = createProviderRegistry(config, clock, options.env ?? process.env);
     const catalogue = createCatalogue(config, providers, clock.now());
+    const prices = createPriceCatalogue(config.pricing.models);
     const metrics = createMetrics();
-    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, admission: openAdmission };
+    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, prices, admission: openAdmission };
     const app = await buildApp({
       logger,
       bodyLimit: config.server.body_limit_bytes,
@@ -104,8 +120,12 @@ async function shutdown(app: FastifyInstance, services: Services, deadlineMs: nu
   const deadline = new Promise<'deadline'>((resolve) => {
     timer = setTimeout(() => resolve('deadline'), deadlineMs);
   });
+  // Keep-alive connections whose last response just finished would hold close() open until the
+  // deadline: close each one as soon as it turns idle.
+  const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
   const outcome = await Promise.race([app.close().then(() => 'drained' as const), deadline]);
   clearTimeout(timer);
+  clearInterval(reaper);
   if (outcome === 'deadline') {
     logger.warn('shutdown deadline reached: closing the remaining connections');
     app.server.closeAllConnections();

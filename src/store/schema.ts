@@ -56,9 +56,39 @@ export interface ApiKeysTable {
   monthly_budget_picos: NullableInt;
 }
 
+export interface UsageEventsTable {
+  id: string;
+  request_id: string;
+  organization_id: string;
+  project_id: string | null;
+  api_key_id: string | null;
+  /** chat.completions | completions | embeddings | responses */
+  endpoint: string;
+  /** Public model name the client asked for (after alias resolution). */
+  model: string;
+  provider: string | null;
+  deployment_model: string | null;
+  prompt_tokens: Int;
+  cached_tokens: Int;
+  cache_write_tokens: Int;
+  completion_tokens: Int;
+  reasoning_tokens: Int;
+  cost_picos: Int;
+  /** 1 when tokens were counted by Tollgate because the upstream reported none. */
+  usage_estimated: Int;
+  latency_ms: Int;
+  ttft_ms: NullableInt;
+  /** ok | error | aborted */
+  status: string;
+  http_status: Int;
+  error_code: string | null;
+  created_at: Int;
+}
+
 export interface Database {
   meta: MetaTable;
   organizations: OrganizationsTable;
   projects: ProjectsTable;
   api_keys: ApiKeysTable;
+  usage_events: UsageEventsTable;
 }

@@ -246,7 +246,7 @@ describe('anthropic errors', () => {
   ])('maps %i %s to %i %s', (status, type, expectedStatus, expectedType, code) => {
     const err = mapAnthropicError(status, body(type, 'boom'), { 'retry-after': '7' }, 'claude');
     expect({ status: err.status, type: err.type, code: err.code }).toEqual({ status: expectedStatus, type: expectedType, code });
-    expect(err.retryable).toBe([429, 500, 529, 401, 403].includes(status));
+    expect(err.retryable).toBe([429, 500, 529].includes(status));
   });
 
   it('keeps retry-after on 429 and 529, and never the key on 401', () => {

@@ -217,7 +217,7 @@ describe('gemini errors', () => {
     [404, 'NOT_FOUND', 'models/gemini-9 is not found', 404, 'invalid_request_error', false],
     [500, 'INTERNAL', 'An internal error has occurred.', 500, 'server_error', true],
     [504, 'DEADLINE_EXCEEDED', 'Deadline exceeded', 504, 'server_error', true],
-    [403, 'PERMISSION_DENIED', 'Method doesn\u2019t allow unregistered callers.', 502, 'server_error', true],
+    [403, 'PERMISSION_DENIED', 'Method doesn\u2019t allow unregistered callers.', 502, 'server_error', false],
   ])('maps %i %s', (status, code, message, expectedStatus, expectedType, retryable) => {
     const err = mapGeminiError(status, body(status, code, message), {}, 'gemini');
     expect({ status: err.status, type: err.type, retryable: err.retryable }).toEqual({ status: expectedStatus, type: expectedType, retryable });

@@ -29,7 +29,8 @@ function describe(bodyText: string): { type: string | null; message: string } {
 /**
  * An Anthropic error as Tollgate answers it (docs.claude.com/en/api/errors).
  * Client mistakes keep Anthropic's text; the gateway's own credentials
- * (401/403) are not the caller's fault: 502; 429, 500 and 529 stay
+ * (401/403) are not the caller's fault: 502, not worth retrying on this
+ * deployment (routing may move to another); 429, 500 and 529 stay
  * retryable so routing may retry or fall back; 529 is OpenAI's 503.
  */
 export function mapAnthropicError(status: number, bodyText: string, headers: Headers, provider: string): TollgateError {
@@ -42,7 +43,7 @@ export function mapAnthropicError(status: number, bodyText: string, headers: Hea
       return new TollgateError('invalid_request', { message: text, context });
     case 401:
     case 403:
-      return new TollgateError('upstream_error', { message: `The upstream provider ${provider} rejected the gateway's credentials.`, context });
+      return new TollgateError('upstream_error', { message: `The upstream provider ${provider} rejected the gateway's credentials.`, retryable: false, context });
     case 404:
       return new TollgateError('model_not_found', { message: text, context });
     case 413:

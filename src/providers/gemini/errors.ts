@@ -62,7 +62,7 @@ export function mapGeminiError(status: number, bodyText: string, headers: Header
   const context = { upstreamStatus: status, upstreamCode: d.status, provider };
   const text = `Upstream ${provider} error: ${d.message}`;
   if (isKeyProblem(status, d)) {
-    return new TollgateError('upstream_error', { message: `The upstream provider ${provider} rejected the gateway's credentials.`, context });
+    return new TollgateError('upstream_error', { message: `The upstream provider ${provider} rejected the gateway's credentials.`, retryable: false, context });
   }
   if (status === 429 || d.status === 'RESOURCE_EXHAUSTED') {
     return new TollgateError('rate_limit_exceeded', { message: text, headers: rateHeaders(d, headers), retryable: true, context });

@@ -188,6 +188,28 @@ describe('gemini stream -> chat chunks', () => {
     expect(chunks.at(-1)!.usage).toMatchObject({ prompt_tokens: 9, completion_tokens: 0, total_tokens: 9 });
   });
 
+  it('keeps interleaved candidates (n > 1) apart, each with its role and finish chunk', () => {
+    const translator = createStreamTranslator(context(), fallbackId);
+    const part = (index: number, text: string, finishReason?: string) => ({ content: { role: 'model', parts: [{ text }] }, index, ...(finishReason ? { finishReason } : {}) });
+    const chunks = [
+      ...translator.push(generateResponseSchema.parse({ candidates: [part(0, 'A1'), part(1, 'B1')], responseId: 'r' })),
+      ...translator.push(generateResponseSchema.parse({ candidates: [part(1, 'B2', 'STOP')], responseId: 'r' })),
+      ...translator.push(generateResponseSchema.parse({ candidates: [part(0, 'A2', 'SAFETY')], responseId: 'r', usageMetadata: { promptTokenCount: 4, candidatesTokenCount: 8, totalTokenCount: 12 } })),
+      ...translator.end(),
+    ];
+    expect(chunks.map((c) => (c.choices[0] ? [c.choices[0].index, c.choices[0].delta, c.choices[0].finish_reason] : c.usage))).toEqual([
+      [0, { role: 'assistant', content: '' }, null],
+      [0, { content: 'A1' }, null],
+      [1, { role: 'assistant', content: '' }, null],
+      [1, { content: 'B1' }, null],
+      [1, { content: 'B2' }, null],
+      [1, {}, 'stop'],
+      [0, { content: 'A2' }, null],
+      [0, {}, 'content_filter'],
+      { prompt_tokens: 4, completion_tokens: 8, total_tokens: 12, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
+    ]);
+  });
+
   it('fails a stream that closes before a finish reason', () => {
     const translator = createStreamTranslator(context(), fallbackId);
     translator.push(generateResponseSchema.parse(fixtureEvents('gemini/google-text.chunks.txt')[0]));

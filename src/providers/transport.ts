@@ -55,7 +55,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       try {
         return await response.body.json();
       } catch (err) {
-        if (ctx.signal.aborted) throw ctx.signal.reason;
+        if (!(err instanceof SyntaxError)) throw mapTransportError(err, provider, ctx.signal);
         throw new TollgateError('upstream_error', { message: `The upstream provider ${provider} sent a body that is not JSON.`, retryable: true, cause: err });
       }
     },

@@ -181,5 +181,28 @@ describe('anthropic provider through the openai SDK against a fake Anthropic ups
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
     expect((err as APIError).status).toBe(503);
   });
+
+  it('answers 502 when Anthropic sends a body that is not JSON', async () => {
+    upstream.reply({ status: 200, raw: '<html>gateway page</html>' });
+    const err = await client.chat.completions.create({ model: 'claude-test', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    expect((err as APIError).status).toBe(502);
+    expect((err as APIError).message).toContain('The upstream provider claude sent a body that is not JSON.');
+  });
+
+  it('answers 504 when Anthropic does not answer within the provider timeout', async () => {
+    const slow = await startTestTollgate({
+      providers: { claude: { kind: 'anthropic', base_url: `${upstream.url}/v1`, api_key: UPSTREAM_KEY, timeout_ms: 150 } },
+      models: [{ name: 'claude-test', deployments: [{ provider: 'claude', model: 'claude-sonnet-4-5-20250929' }] }],
+    });
+    try {
+      upstream.reply({ hang: true });
+      const slowClient = new OpenAI({ baseURL: `${slow.url}/v1`, apiKey: slow.projectKey, maxRetries: 0 });
+      const err = await slowClient.chat.completions.create({ model: 'claude-test', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+      expect((err as APIError).status).toBe(504);
+      expect((err as APIError).message).toContain('The upstream provider claude did not answer in time.');
+    } finally {
+      await slow.stop();
+    }
+  });
 });
 

@@ -12,7 +12,13 @@ export interface RecordedRequest {
 }
 
 /** One canned answer: a JSON body, or SSE frames written as the real upstream frames them. */
-export type FakeReply = { status: number; json: unknown } | { status?: 200; sse: string[]; /** keep the stream open after the frames */ hold?: boolean };
+export type FakeReply =
+  | { status: number; json: unknown }
+  | { status?: 200; sse: string[]; /** keep the stream open after the frames */ hold?: boolean }
+  /** A body that is not what the content type says. */
+  | { status: number; raw: string }
+  /** Never answer (until the client gives up). */
+  | { hang: true };
 
 export interface FakeUpstream {
   url: string;
@@ -46,6 +52,11 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       const reply = queue.length > 1 ? queue.shift()! : queue[0];
       if (!reply) {
         res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"no reply queued"}');
+        return;
+      }
+      if ('hang' in reply) return;
+      if ('raw' in reply) {
+        res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.raw);
         return;
       }
       if ('json' in reply) {

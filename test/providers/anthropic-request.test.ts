@@ -124,19 +124,51 @@ describe('OpenAI chat -> Anthropic Messages request', () => {
   it('serves json_schema and json_object through a forced tool', () => {
     const schema = { type: 'object', properties: { answer: { type: 'number' } }, required: ['answer'] };
     const plan = toAnthropicRequest(
-      req({ messages: [{ role: 'user', content: '6*7?' }], response_format: { type: 'json_schema', json_schema: { name: 'result', schema, strict: true } } }),
+      req({ messages: [{ role: 'user', content: '6*7?' }], response_format: { type: 'json_schema', json_schema: { name: 'result', schema } } }),
       'claude-sonnet-4-5',
       false,
     );
     expect(plan.jsonTool).toBe('result');
     expect(plan.body.tools).toEqual([{ name: 'result', description: 'Respond with JSON that matches this schema.', input_schema: schema }]);
     expect(plan.body.tool_choice).toEqual({ type: 'tool', name: 'result' });
+    expect(plan.body.output_config).toBeUndefined();
     const object = toAnthropicRequest(req({ messages: [{ role: 'user', content: 'JSON please' }], response_format: { type: 'json_object' } }), 'claude-sonnet-4-5', false);
     expect(object.jsonTool).toBe('json');
     expect(object.body.tools).toEqual([{ name: 'json', description: 'Respond with a JSON object.', input_schema: { type: 'object' } }]);
     const text = toAnthropicRequest(req({ messages: [{ role: 'user', content: 'hi' }], response_format: { type: 'text' } }), 'claude-sonnet-4-5', false);
     expect(text.jsonTool).toBeNull();
     expect(text.body.tools).toBeUndefined();
+  });
+
+  it('serves a strict json_schema (or one next to tools) with native structured outputs on Claude 4.5 and later', () => {
+    const schema = { type: 'object', properties: { answer: { type: 'number' } }, required: ['answer'], additionalProperties: false };
+    const strict = (model: string) =>
+      toAnthropicRequest(req({ messages: [{ role: 'user', content: '6*7?' }], response_format: { type: 'json_schema', json_schema: { name: 'result', schema, strict: true } } }), model, false);
+    expect(strict('claude-sonnet-4-5-20250929')).toEqual({
+      jsonTool: null,
+      body: { model: 'claude-sonnet-4-5-20250929', max_tokens: 64_000, messages: [{ role: 'user', content: [{ type: 'text', text: '6*7?' }] }], output_config: { format: { type: 'json_schema', schema } } },
+    });
+    expect(strict('claude-opus-5').body.output_config).toBeDefined();
+    // Older models and unknown names keep the forced tool.
+    expect(strict('claude-sonnet-4-20250514').jsonTool).toBe('result');
+    expect(strict('claude-3-5-haiku-latest').jsonTool).toBe('result');
+    expect(strict('my-proxy-claude').jsonTool).toBe('result');
+
+    const withTools = toAnthropicRequest(
+      req({
+        messages: [{ role: 'user', content: 'hi' }],
+        tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {}, additionalProperties: false }, strict: true } }],
+        response_format: { type: 'json_schema', json_schema: { name: 'result', schema } },
+      }),
+      'claude-haiku-4-5',
+      false,
+    );
+    expect(withTools.jsonTool).toBeNull();
+    expect(withTools.body.output_config).toEqual({ format: { type: 'json_schema', schema } });
+    expect(withTools.body.tools).toEqual([{ name: 'f', input_schema: { type: 'object', properties: {}, additionalProperties: false }, strict: true }]);
+    // strict tools are not forwarded to models without structured outputs.
+    const old = toAnthropicRequest(req({ messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: { name: 'f', strict: true } }] }), 'claude-3-7-sonnet-latest', false);
+    expect(old.body.tools).toEqual([{ name: 'f', input_schema: { type: 'object', properties: {} } }]);
   });
 
   it('sends a PDF file part as a document block', () => {
@@ -207,6 +239,12 @@ describe('OpenAI chat -> Anthropic Messages request', () => {
     expect(rejection({ messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: { name: 'f' } }], response_format: { type: 'json_object' } })).toMatchObject({
       param: 'response_format',
     });
+    expect(
+      rejection(
+        { messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: { name: 'f' } }], response_format: { type: 'json_schema', json_schema: { name: 'r', schema: {} } } },
+        'claude-3-5-sonnet-latest',
+      ),
+    ).toMatchObject({ param: 'response_format' });
     expect(rejection({ messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'custom', custom: { name: 'c' } }] })).toMatchObject({ param: 'tools[0].type' });
     expect(rejection({ messages: [{ role: 'function', name: 'f', content: 'x' }] })).toMatchObject({ param: 'messages[0].role' });
   });

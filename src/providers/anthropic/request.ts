@@ -1,7 +1,7 @@
 import { TollgateError } from '../../common/errors.js';
 import { requestedMaxTokens, stopSequences, type ChatRequest } from '../../contract/index.js';
 import { checkFields, onlyNeutral, type FieldRule } from '../field-policy.js';
-import { defaultMaxTokens } from './max-tokens.js';
+import { defaultMaxTokens, supportsStructuredOutputs } from './models.js';
 import { translateMessages, UPSTREAM } from './messages.js';
 import type { AnthropicRequest, AnthropicToolChoice } from './wire-types.js';
 
@@ -57,31 +57,47 @@ function toolChoice(request: ChatRequest): AnthropicToolChoice | undefined {
   throw new TollgateError('unsupported_value', { param: 'tool_choice', message: `Unsupported value: 'tool_choice' of type '${choice.type}' is not supported with this model (served by ${UPSTREAM}).` });
 }
 
-function tools(request: ChatRequest): AnthropicRequest['tools'] {
+function tools(request: ChatRequest, model: string): AnthropicRequest['tools'] {
+  const strictSupported = supportsStructuredOutputs(model);
   return request.tools?.map((tool, i) => {
     if (tool.type !== 'function') {
       throw new TollgateError('unsupported_value', { param: `tools[${i}].type`, message: `Unsupported value: custom tools are not supported with this model (served by ${UPSTREAM}).` });
     }
-    const { name, description, parameters } = tool.function;
-    return { name, ...(description ? { description } : {}), input_schema: parameters ?? { type: 'object', properties: {} } };
+    const { name, description, parameters, strict } = tool.function;
+    return {
+      name,
+      ...(description ? { description } : {}),
+      input_schema: parameters ?? { type: 'object', properties: {} },
+      ...(strict === true && strictSupported ? { strict: true } : {}),
+    };
   });
 }
 
-/** response_format -> a forced tool whose input is the JSON answer (works on every Claude model). */
-function jsonOutput(request: ChatRequest): { tool: NonNullable<AnthropicRequest['tools']>[number]; name: string } | null {
+type JsonOutput = { kind: 'native'; schema: Record<string, unknown> } | { kind: 'tool'; name: string; tool: NonNullable<AnthropicRequest['tools']>[number] };
+
+/**
+ * response_format on Anthropic: a strict json_schema (or one next to tools)
+ * uses native structured outputs where the model has them; otherwise a
+ * forced tool whose input is the answer, which every Claude model accepts.
+ */
+function jsonOutput(request: ChatRequest, model: string): JsonOutput | null {
   const format = request.response_format;
   if (!format || format.type === 'text') return null;
-  if (request.tools?.length) {
+  const hasTools = Boolean(request.tools?.length);
+  if (format.type === 'json_schema' && format.json_schema.schema && (format.json_schema.strict === true || hasTools) && supportsStructuredOutputs(model)) {
+    return { kind: 'native', schema: format.json_schema.schema };
+  }
+  if (hasTools) {
     throw new TollgateError('unsupported_value', {
       param: 'response_format',
-      message: `Unsupported value: 'response_format' together with 'tools' is not supported with this model (served by ${UPSTREAM}).`,
+      message: `Unsupported value: 'response_format' together with 'tools' needs a 'json_schema' with a schema and a Claude 4.5 or later model (served by ${UPSTREAM}).`,
     });
   }
   if (format.type === 'json_object') {
-    return { name: JSON_OBJECT_TOOL, tool: { name: JSON_OBJECT_TOOL, description: 'Respond with a JSON object.', input_schema: { type: 'object' } } };
+    return { kind: 'tool', name: JSON_OBJECT_TOOL, tool: { name: JSON_OBJECT_TOOL, description: 'Respond with a JSON object.', input_schema: { type: 'object' } } };
   }
   const { name, description, schema } = format.json_schema;
-  return { name, tool: { name, description: description ?? 'Respond with JSON that matches this schema.', input_schema: schema ?? { type: 'object' } } };
+  return { kind: 'tool', name, tool: { name, description: description ?? 'Respond with JSON that matches this schema.', input_schema: schema ?? { type: 'object' } } };
 }
 
 /** OpenAI chat request -> Anthropic Messages request, or a 400 naming what cannot be honoured. */
@@ -96,16 +112,17 @@ export function toAnthropicRequest(request: ChatRequest, model: string, stream: 
   if (stops.length > 0) body.stop_sequences = stops;
   const user = request.safety_identifier ?? request.user;
   if (user) body.metadata = { user_id: user };
-  const json = jsonOutput(request);
-  if (json) {
+  const json = jsonOutput(request, model);
+  if (json?.kind === 'tool') {
     body.tools = [json.tool];
     body.tool_choice = { type: 'tool', name: json.name };
   } else {
-    const translatedTools = tools(request);
+    if (json?.kind === 'native') body.output_config = { format: { type: 'json_schema', schema: json.schema } };
+    const translatedTools = tools(request, model);
     if (translatedTools?.length) body.tools = translatedTools;
     const choice = toolChoice(request);
     if (choice) body.tool_choice = choice;
   }
   if (stream) body.stream = true;
-  return { body, jsonTool: json?.name ?? null };
+  return { body, jsonTool: json?.kind === 'tool' ? json.name : null };
 }

@@ -92,7 +92,8 @@ export interface AnthropicRequest {
   top_p?: number;
   stop_sequences?: string[];
   metadata?: { user_id: string };
-  tools?: { name: string; description?: string; input_schema: Record<string, unknown> }[];
+  tools?: { name: string; description?: string; input_schema: Record<string, unknown>; strict?: boolean }[];
+  output_config?: { format: { type: 'json_schema'; schema: Record<string, unknown> } };
   tool_choice?: AnthropicToolChoice;
   stream?: boolean;
 }

@@ -18,3 +18,19 @@ export function defaultMaxTokens(model: string): number {
   for (const [pattern, limit] of LIMITS) if (pattern.test(model)) return limit;
   return FALLBACK_MAX_TOKENS;
 }
+
+/** `claude-sonnet-4-5-20250929` -> [4, 5]; `claude-opus-4-20250514` -> [4, 0]; other names -> null. */
+function familyVersion(model: string): [number, number] | null {
+  const match = /^claude-[a-z]+-(\d+)(?:-(\d{1,2}))?(?:-|$)/.exec(model);
+  return match ? [Number(match[1]), Number(match[2] ?? 0)] : null;
+}
+
+/**
+ * Structured outputs (`output_config.format`, `strict` tools) are generally
+ * available from the Claude 4.5 models on. Other names (older models,
+ * proxies) get the forced-tool form, which every Claude model accepts.
+ */
+export function supportsStructuredOutputs(model: string): boolean {
+  const version = familyVersion(model);
+  return version !== null && (version[0] > 4 || (version[0] === 4 && version[1] >= 5));
+}

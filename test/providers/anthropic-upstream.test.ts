@@ -204,5 +204,25 @@ describe('anthropic provider through the openai SDK against a fake Anthropic ups
       await slow.stop();
     }
   });
+
+  it('serves a strict json_schema with native structured outputs and returns the JSON as content', async () => {
+    upstream.reply({ status: 200, json: fixtureJson('anthropic/anthropic-json-output-format.1.json') });
+    const schema = {
+      type: 'object',
+      properties: { recipe: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false } },
+      required: ['recipe'],
+      additionalProperties: false,
+    };
+    const completion = await client.chat.completions.create({
+      model: 'claude-test',
+      messages: [{ role: 'user', content: 'A lasagna recipe' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'recipe', schema, strict: true } },
+    });
+    expect(JSON.parse(completion.choices[0]!.message.content!).recipe.name).toBe('Classic Lasagna');
+    expect(completion.choices[0]!.finish_reason).toBe('stop');
+    expect(completion.usage).toMatchObject({ prompt_tokens: 371, completion_tokens: 629 });
+    expect(upstream.requests[0]!.body).toMatchObject({ output_config: { format: { type: 'json_schema', schema } } });
+    expect((upstream.requests[0]!.body as { tools?: unknown }).tools).toBeUndefined();
+  });
 });
 

@@ -61,6 +61,13 @@ describe('gemini response -> chat completion', () => {
     expect(completion.usage).toMatchObject({ prompt_tokens: 29, completion_tokens: 15 + 893, total_tokens: 937 });
   });
 
+  it("keeps Gemini's own function call id when it sends one", () => {
+    const body = { candidates: [{ content: { role: 'model', parts: [{ functionCall: { id: 'fc-9', name: 'f', args: {} } }] }, finishReason: 'STOP', index: 0 }] };
+    expect(toChatCompletion(generateResponseSchema.parse(body), context(), fallbackId).choices[0]!.message.tool_calls).toEqual([
+      { id: 'fc-9', type: 'function', function: { name: 'f', arguments: '{}' } },
+    ]);
+  });
+
   it('answers a blocked prompt with one empty choice finished by content_filter', () => {
     const completion = complete('issue-19758-prompt-block.json');
     expect(completion.choices).toEqual([{ index: 0, message: { role: 'assistant', content: null, refusal: null }, logprobs: null, finish_reason: 'content_filter' }]);

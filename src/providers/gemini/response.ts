@@ -26,7 +26,9 @@ export function candidateOutput(candidate: GeminiCandidate, newCallId: () => str
   const out: CandidateOutput = { text: '', hasText: false, toolCalls: [] };
   for (const part of candidate.content?.parts ?? []) {
     if (part.functionCall) {
-      out.toolCalls.push({ id: newCallId(), type: 'function', function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) } });
+      // Gemini names a call only sometimes; OpenAI clients always need an id to answer it.
+      const id = part.functionCall.id || newCallId();
+      out.toolCalls.push({ id, type: 'function', function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) } });
     } else if (typeof part.text === 'string' && !part.thought) {
       out.text += part.text;
       out.hasText ||= part.text !== '';

@@ -22,7 +22,7 @@ export const partSchema = z.looseObject({
   /** A thought summary, not the answer. */
   thought: z.boolean().nullish(),
   thoughtSignature: z.string().nullish(),
-  functionCall: z.looseObject({ name: z.string(), args: z.record(z.string(), z.unknown()).nullish() }).nullish(),
+  functionCall: z.looseObject({ id: z.string().nullish(), name: z.string(), args: z.record(z.string(), z.unknown()).nullish() }).nullish(),
 });
 
 const logprobCandidate = z.looseObject({ token: z.string().nullish(), logProbability: z.number().nullish() });

@@ -44,3 +44,11 @@ export function parseToolArguments(text: string, param: string): Record<string, 
 export function unsupportedContent(param: string, what: string, upstream: string): TollgateError {
   return new TollgateError('unsupported_value', { param, message: `Unsupported value: ${what} is not supported with this model (served by ${upstream}).` });
 }
+
+/** Both upstreams need a conversation, not only instructions. */
+export function noConversation(upstream: string): TollgateError {
+  return new TollgateError('invalid_value', {
+    param: 'messages',
+    message: `Invalid 'messages': at least one user or assistant message with content is required with this model (served by ${upstream}).`,
+  });
+}

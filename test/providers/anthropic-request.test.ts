@@ -247,5 +247,6 @@ describe('OpenAI chat -> Anthropic Messages request', () => {
     ).toMatchObject({ param: 'response_format' });
     expect(rejection({ messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'custom', custom: { name: 'c' } }] })).toMatchObject({ param: 'tools[0].type' });
     expect(rejection({ messages: [{ role: 'function', name: 'f', content: 'x' }] })).toMatchObject({ param: 'messages[0].role' });
+    expect(rejection({ messages: [{ role: 'system', content: 'Only instructions.' }] })).toMatchObject({ code: 'invalid_value', param: 'messages' });
   });
 });

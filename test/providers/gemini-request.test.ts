@@ -185,6 +185,7 @@ describe('OpenAI chat -> Gemini generateContent request', () => {
     expect(rejection({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'not a url' } }] }] })).toMatchObject({
       param: 'messages[0].content[0].image_url.url',
     });
+    expect(rejection({ messages: [{ role: 'developer', content: 'Only instructions.' }, { role: 'assistant', content: '' }] })).toMatchObject({ code: 'invalid_value', param: 'messages' });
     expect(rejection({ messages: [{ role: 'user', content: 'hi' }, { role: 'tool', tool_call_id: 'call_missing', content: 'x' }] })).toMatchObject({
       code: 'invalid_value',
       param: 'messages[1].tool_call_id',

@@ -1,6 +1,7 @@
 import { TollgateError } from '../../common/errors.js';
 import { requestedMaxTokens, stopSequences, type ChatRequest } from '../../contract/index.js';
 import { checkFields, onlyNeutral, type FieldRule } from '../field-policy.js';
+import { noConversation } from '../message-parts.js';
 import { defaultMaxTokens, supportsStructuredOutputs } from './models.js';
 import { translateMessages, UPSTREAM } from './messages.js';
 import type { AnthropicRequest, AnthropicToolChoice } from './wire-types.js';
@@ -104,6 +105,7 @@ function jsonOutput(request: ChatRequest, model: string): JsonOutput | null {
 export function toAnthropicRequest(request: ChatRequest, model: string, stream: boolean): AnthropicPlan {
   checkFields(request, RULES, UPSTREAM);
   const { system, messages } = translateMessages(request.messages);
+  if (messages.length === 0) throw noConversation(UPSTREAM);
   const body: AnthropicRequest = { model, max_tokens: requestedMaxTokens(request) ?? defaultMaxTokens(model), messages };
   if (system.length > 0) body.system = system;
   if (request.temperature != null) body.temperature = request.temperature;

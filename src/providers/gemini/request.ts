@@ -1,6 +1,7 @@
 import { TollgateError } from '../../common/errors.js';
 import { requestedMaxTokens, stopSequences, type ChatRequest } from '../../contract/index.js';
 import { checkFields, onlyNeutral, type FieldRule } from '../field-policy.js';
+import { noConversation } from '../message-parts.js';
 import { translateMessages, UPSTREAM } from './messages.js';
 import { thinkingConfig } from './thinking.js';
 import type { GeminiGenerationConfig, GeminiRequest } from './wire-types.js';
@@ -97,6 +98,7 @@ function toolConfig(request: ChatRequest): GeminiRequest['toolConfig'] {
 export function toGeminiRequest(request: ChatRequest, model: string): GeminiRequest {
   checkFields(request, RULES, UPSTREAM);
   const { systemInstruction, contents } = translateMessages(request.messages);
+  if (contents.length === 0) throw noConversation(UPSTREAM);
   const body: GeminiRequest = { contents };
   if (systemInstruction) body.systemInstruction = systemInstruction;
   const config = generationConfig(request, model);

@@ -1,5 +1,7 @@
 import type { Clock } from '../common/clock.js';
 import type { Config } from '../config/index.js';
+import { createAnthropicProvider } from './anthropic/index.js';
+import { createGeminiProvider } from './gemini/index.js';
 import { createOpenAIProvider } from './openai/index.js';
 import { createSimulatorProvider, SIMULATOR_PROVIDER_ID } from './simulator/index.js';
 import type { Provider } from './types.js';
@@ -19,6 +21,12 @@ export function createProviderRegistry(config: Config, clock: Clock, env: Record
     switch (providerConfig.kind) {
       case 'openai':
         providers.set(id, createOpenAIProvider({ id, config: providerConfig, apiKey }));
+        break;
+      case 'anthropic':
+        providers.set(id, createAnthropicProvider({ id, config: providerConfig, apiKey, clock }));
+        break;
+      case 'gemini':
+        providers.set(id, createGeminiProvider({ id, config: providerConfig, apiKey, clock }));
         break;
       default:
         throw new Error(`providers.${id}: kind '${providerConfig.kind}' is not available in this build.`);

@@ -40,6 +40,7 @@ export const ERRORS = {
   invalid_value: spec(400, 'invalid_request_error', 'invalid_value', 'Invalid value.'),
   unknown_parameter: spec(400, 'invalid_request_error', 'unknown_parameter', 'Unknown parameter.'),
   unsupported_parameter: spec(400, 'invalid_request_error', 'unsupported_parameter', 'Unsupported parameter.'),
+  unsupported_value: spec(400, 'invalid_request_error', 'unsupported_value', 'Unsupported value.'),
   invalid_request: spec(400, 'invalid_request_error', null, 'Invalid request.'),
   context_length_exceeded: spec(400, 'invalid_request_error', 'context_length_exceeded', 'The request exceeds the context window of the model.'),
   not_found: spec(404, 'invalid_request_error', null, 'Not found.'),

@@ -93,7 +93,7 @@ export async function completions(deps: GatewayDeps, request: FastifyRequest, re
   const startedAt = deps.clock.now();
   const ticket = await deps.admission.admit({ principal, model, endpoint: 'completions', requestId: request.id, promptTokens, maxOutputTokens });
   reply.headers(ticket.headers);
-  const signal = clientSignal(request, reply);
+  const signal = clientSignal(reply);
   const options = chatInvokeOptions(deps, request, model, chats[0]!, signal, startedAt);
   const id = newObjectId('cmpl-');
 

@@ -25,7 +25,7 @@ export async function responses(deps: GatewayDeps, request: FastifyRequest, repl
   const startedAt = deps.clock.now();
   const ticket = await deps.admission.admit({ principal, model, endpoint: 'responses', requestId: request.id, ...estimate });
   reply.headers(ticket.headers);
-  const signal = clientSignal(request, reply);
+  const signal = clientSignal(reply);
   const options = chatInvokeOptions(deps, request, model, chat, signal, startedAt);
 
   if (body.stream) {

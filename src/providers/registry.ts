@@ -1,5 +1,7 @@
 import type { Clock } from '../common/clock.js';
 import type { Config, ProviderConfig } from '../config/index.js';
+import { createAnthropicProvider } from './anthropic/index.js';
+import { createGeminiProvider } from './gemini/index.js';
 import { createOpenAIProvider } from './openai/index.js';
 import { createSimulatorProvider, SIMULATOR_PROVIDER_ID } from './simulator/index.js';
 import type { Provider } from './types.js';
@@ -21,11 +23,14 @@ export interface ProviderFactoryOptions {
   id: string;
   config: ProviderConfig;
   apiKey?: string;
+  clock: Clock;
 }
 
 /** Provider kinds by the `kind` string of config; a kind is available once its factory is listed here. */
 export const PROVIDER_FACTORIES: Record<string, (options: ProviderFactoryOptions) => Provider> = {
   openai: createOpenAIProvider,
+  anthropic: createAnthropicProvider,
+  gemini: createGeminiProvider,
 };
 
 export function providerKindAvailable(kind: string): boolean {
@@ -53,7 +58,7 @@ export function createProviderRegistry(
   function build(id: string, providerConfig: ProviderConfig): Provider {
     const factory = PROVIDER_FACTORIES[providerConfig.kind];
     if (!factory) throw new Error(`providers.${id}: kind '${providerConfig.kind}' is not available in this build.`);
-    return factory({ id, config: providerConfig, apiKey: keyOf(id, providerConfig).apiKey });
+    return factory({ id, config: providerConfig, apiKey: keyOf(id, providerConfig).apiKey, clock });
   }
 
   for (const [id, providerConfig] of Object.entries(config.providers)) providers.set(id, build(id, providerConfig));

@@ -1,6 +1,8 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001-foundation.js';
+import * as m003 from './003-usage-events.js';
 import * as m004 from './004-provider-credentials.js';
+import * as m006 from './006-usage-rollups.js';
 
 /**
  * The ordered list of migrations. Names sort in application order; a new
@@ -8,7 +10,9 @@ import * as m004 from './004-provider-credentials.js';
  */
 export const migrations: Record<string, Migration> = {
   '001-foundation': m001,
+  '003-usage-events': m003,
   '004-provider-credentials': m004,
+  '006-usage-rollups': m006,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,118 @@
+import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import { TollgateError } from '../common/errors.js';
+import { decodeSse, type SseEvent } from '../common/sse.js';
+import { mapTransportError } from './openai/index.js';
+import type { CallContext } from './types.js';
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+type ResponseHeaders = Dispatcher.ResponseData['headers'];
+type ResponseBody = Dispatcher.ResponseData['body'];
+
+export interface UpstreamHttpOptions {
+  /** Provider id from config, named in error messages. */
+  provider: string;
+  baseUrl: string;
+  timeoutMs: number;
+  /** Sent on every request (auth and version headers included). */
+  headers: Record<string, string>;
+  /** Turns a non-2xx answer into the error Tollgate returns. */
+  mapError(status: number, bodyText: string, headers: ResponseHeaders): TollgateError;
+}
+
+/**
+ * The thin HTTP layer under a translating provider: a keep-alive pool, the
+ * call's abort signal, header/body timeouts, and upstream failures mapped
+ * before any byte reaches the client. Translation stays in the provider.
+ */
+export interface UpstreamHttp {
+  post(path: string, body: unknown, ctx: CallContext): Promise<Dispatcher.ResponseData>;
+  json(response: Dispatcher.ResponseData, ctx: CallContext): Promise<unknown>;
+  /** The response body as SSE events; transport failures are mapped, the body is always released. */
+  events(response: Dispatcher.ResponseData, ctx: CallContext): AsyncGenerator<SseEvent>;
+  close(): Promise<void>;
+}
+
+export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
+  const { provider, timeoutMs } = options;
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 256, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  const headers = { 'content-type': 'application/json', ...options.headers };
+
+  return {
+    async post(path, body, ctx) {
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await undiciRequest(`${baseUrl}${path}`, { method: 'POST', dispatcher, headers, body: JSON.stringify(body), signal: ctx.signal });
+      } catch (err) {
+        throw mapTransportError(err, provider, ctx.signal);
+      }
+      if (response.statusCode >= 200 && response.statusCode < 300) return response;
+      const text = await readLimited(response.body).catch(() => '');
+      throw options.mapError(response.statusCode, text, response.headers);
+    },
+    async json(response, ctx) {
+      try {
+        return await response.body.json();
+      } catch (err) {
+        if (!(err instanceof SyntaxError)) throw mapTransportError(err, provider, ctx.signal);
+        throw new TollgateError('upstream_error', { message: `The upstream provider ${provider} sent a body that is not JSON.`, retryable: true, cause: err });
+      }
+    },
+    async *events(response, ctx) {
+      const body = response.body;
+      try {
+        yield* decodeSse(body);
+      } catch (err) {
+        if (err instanceof TollgateError) throw err;
+        throw mapTransportError(err, provider, ctx.signal);
+      } finally {
+        if (!body.destroyed) body.destroy();
+      }
+    },
+    close: () => dispatcher.close(),
+  };
+}
+
+async function readLimited(body: ResponseBody): Promise<string> {
+  let text = '';
+  for await (const chunk of body) {
+    text += chunk.toString();
+    if (text.length > MAX_ERROR_BODY) {
+      body.destroy();
+      break;
+    }
+  }
+  return text;
+}
+
+/** `retry-after` and `retry-after-ms` as the upstream sent them, for routing and the client. */
+export function retryHeaders(headers: ResponseHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['retry-after', 'retry-after-ms']) {
+    const value = headers[name];
+    if (typeof value === 'string') out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * Waits for a stream's first item before handing it over, so an upstream
+ * that accepts the request and then fails at once (Anthropic's
+ * overloaded_error as the first event, Gemini's error object) fails the call
+ * itself, which routing may still retry, instead of the client's stream.
+ */
+export async function primeStream<T>(source: AsyncGenerator<T>): Promise<AsyncIterable<T>> {
+  const first = await source.next();
+  return {
+    async *[Symbol.asyncIterator]() {
+      try {
+        if (first.done) return;
+        yield first.value;
+        yield* source;
+      } finally {
+        await source.return(undefined);
+      }
+    },
+  };
+}

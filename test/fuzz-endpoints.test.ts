@@ -156,3 +156,22 @@ function isJson(raw: string): boolean {
     return false;
   }
 }
+
+describe('oversized words in a prompt', () => {
+  let tg: TestTollgate;
+  beforeAll(async () => {
+    tg = await startTestTollgate();
+  });
+  afterAll(() => tg.stop());
+
+  it('are counted and answered, not left to block the process', async () => {
+    const res = await tg.app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: { authorization: `Bearer ${tg.projectKey}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ model: 'tollgate-sim', messages: [{ role: 'user', content: 'y'.repeat(3_000_000) }], max_tokens: 5 }),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body).usage.prompt_tokens).toBeGreaterThan(300_000);
+  });
+});

@@ -109,4 +109,19 @@ describe('chat completions request fields', () => {
       await res.text();
     }
   });
+
+  it('answers a body over the limit with 413 in OpenAI shape', async () => {
+    const small = await startTestTollgate({ server: { body_limit_bytes: 4096 } });
+    try {
+      const res = await fetch(`${small.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${small.projectKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'tollgate-sim', messages: [{ role: 'user', content: 'x'.repeat(10_000) }] }),
+      });
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as { error: object }).error).toEqual({ message: 'The request body is too large.', type: 'invalid_request_error', param: null, code: 'request_too_large' });
+    } finally {
+      await small.stop();
+    }
+  });
 });

@@ -32,6 +32,16 @@ describe('POST /v1/responses, served through chat models', () => {
     expect(response.usage!.total_tokens).toBe(response.usage!.input_tokens + 2);
   });
 
+  it('honours text.format json_schema', async () => {
+    const response = await client.responses.create({
+      model: 'tollgate-sim',
+      input: 'Give me a city with name=Lisbon',
+      text: { format: { type: 'json_schema', name: 'city', strict: true, schema: { type: 'object', properties: { name: { type: 'string' }, population: { type: 'integer' } }, required: ['name', 'population'], additionalProperties: false } } },
+    });
+    expect(JSON.parse(response.output_text)).toEqual({ name: 'Lisbon', population: 42 });
+    expect(response.text?.format).toMatchObject({ type: 'json_schema', name: 'city' });
+  });
+
   it('reports a capped answer as incomplete', async () => {
     const response = await client.responses.create({ model: 'tollgate-sim', input: `echo: ${'word '.repeat(40)}`, max_output_tokens: 16 });
     expect(response.status).toBe('incomplete');

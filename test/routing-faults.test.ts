@@ -21,6 +21,7 @@ describe('routing under upstream faults', () => {
         { name: 'primary', deployments: [{ provider: 'a', model: 'a-model' }], fallbacks: ['secondary'] },
         { name: 'secondary', deployments: [{ provider: 'b', model: 'b-model' }] },
         { name: 'flaky', deployments: [{ provider: 'c', model: 'c-model' }] },
+        { name: 'pair', deployments: [{ provider: 'a', model: 'a-pair', weight: 1 }, { provider: 'b', model: 'b-pair', weight: 1 }] },
       ],
       routing: { backoff_base_ms: 1, backoff_max_ms: 5, retries_per_deployment: 1, circuit_failure_threshold: 4, circuit_cooldown_ms: 600_000 },
     });
@@ -80,6 +81,20 @@ describe('routing under upstream faults', () => {
     const metrics = await (await fetch(`${tg.url}/metrics`)).text();
     expect(metrics).toMatch(/tollgate_upstream_fallbacks_total\{model="primary",kind="model"\} [1-9]/);
     expect(metrics).toMatch(/tollgate_upstream_attempts_total\{provider="a",model="a-model",outcome="retryable_error"\} [1-9]/);
+  });
+
+  it('moves to the other deployment of the same model when one keeps failing', async () => {
+    a.handle((_req, res) => sendError(res, 503, 'overloaded'));
+    b.handle((req, res) => sendJson(res, 200, chatCompletion(req.body.model, 'from b')));
+    for (let i = 0; i < 4; i++) {
+      const res = await post(hello('pair'));
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-tollgate-deployment')).toBe('b/b-pair');
+      expect(res.headers.get('x-tollgate-fallback-model')).toBeNull();
+    }
+    // Each request chose a by weight about half the time, retried it, then moved on.
+    expect(b.requests).toHaveLength(4);
+    expect(a.requests.length % 2).toBe(0);
   });
 
   it('does not retry a request the upstream refuses as invalid', async () => {

@@ -63,3 +63,23 @@ describe('retry policy', () => {
     expect(backoffMs(0, config, () => 0)).toBe(0);
   });
 });
+
+describe('weighted order of deployments', () => {
+  it('puts each deployment first in proportion to its weight', async () => {
+    const { weightedOrder } = await import('./catalogue.js');
+    const deployments = [
+      { provider: 'a', model: 'm', weight: 3 },
+      { provider: 'b', model: 'm', weight: 1 },
+    ];
+    let seed = 1;
+    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    const firsts = { a: 0, b: 0 };
+    for (let i = 0; i < 4000; i++) {
+      const order = weightedOrder(deployments, random);
+      expect(order).toHaveLength(2);
+      firsts[order[0]!.provider as 'a' | 'b']++;
+    }
+    expect(firsts.a / 4000).toBeGreaterThan(0.7);
+    expect(firsts.a / 4000).toBeLessThan(0.8);
+  });
+});

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendJson, sendStream, startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { startTestTollgate, type TestTollgate } from './helpers/tollgate.js';
 
 describe('POST /v1/completions (legacy), served through chat models', () => {
@@ -76,5 +77,55 @@ describe('POST /v1/completions (legacy), served through chat models', () => {
     }
     const missing = await client.completions.create({ model: 'tollgate-sim' } as never).catch((e) => e);
     expect(missing.param).toBe('prompt');
+  });
+});
+
+describe('POST /v1/completions on an upstream that serves it natively', () => {
+  let tg: TestTollgate;
+  let upstream: FakeOpenAI;
+  let client: OpenAI;
+  const completion = (text: string) => ({
+    id: 'cmpl-up',
+    object: 'text_completion',
+    created: 1_700_000_000,
+    model: 'base-model',
+    choices: [{ text, index: 0, logprobs: null, finish_reason: 'length' }],
+    usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+  });
+  beforeAll(async () => {
+    upstream = await startFakeOpenAI((req, res) => {
+      if (!req.body.stream) return sendJson(res, 200, completion(' jumped over'));
+      sendStream(res, [
+        { ...completion(' jumped'), usage: undefined, choices: [{ text: ' jumped', index: 0, logprobs: null, finish_reason: null }] },
+        { ...completion(' over'), usage: undefined },
+        { ...completion(''), choices: [] },
+      ]);
+    });
+    tg = await startTestTollgate({ providers: { up: { kind: 'openai', base_url: upstream.baseUrl } }, models: [{ name: 'base', deployments: [{ provider: 'up', model: 'base-model' }] }] });
+    client = new OpenAI({ baseURL: `${tg.url}/v1`, apiKey: tg.projectKey, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await tg.stop();
+    await upstream.close();
+  });
+
+  it('forwards the prompt as it is, without a chat template, and returns the upstream text', async () => {
+    const result = await client.completions.create({ model: 'base', prompt: ['The cow'], max_tokens: 2, echo: true });
+    expect(upstream.requests.at(-1)).toMatchObject({ path: '/v1/completions', body: { model: 'base-model', prompt: ['The cow'], max_tokens: 2, echo: true, stream: false } });
+    expect(result.choices[0]).toEqual({ text: ' jumped over', index: 0, logprobs: null, finish_reason: 'length' });
+    expect(result.usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
+  });
+
+  it('streams the native stream as text_completion chunks with usage', async () => {
+    const stream = await client.completions.create({ model: 'base', prompt: 'The cow', stream: true, stream_options: { include_usage: true } });
+    let text = '';
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      for (const c of chunk.choices) text += c.text;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(upstream.requests.at(-1)).toMatchObject({ path: '/v1/completions', body: { prompt: 'The cow', stream: true, stream_options: { include_usage: true } } });
+    expect(text).toBe(' jumped over');
+    expect(usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
   });
 });

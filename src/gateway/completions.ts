@@ -19,7 +19,8 @@ import {
 import type { CatalogueModel } from '../routing/index.js';
 import { encodingForModel } from '../tokens/index.js';
 import type { GatewayDeps } from './deps.js';
-import { invoke, routingHeaders } from './invoke.js';
+import { invoke, routingHeaders, type Invocation } from './invoke.js';
+import type { RouteCall } from '../routing/index.js';
 import { chatInvokeOptions, clientSignal, countedUsage, failure, outcomeOf, principalOf, resolveModel, streamChat } from './pipeline.js';
 import { authorize } from './scopes.js';
 import { requireChatCapabilities } from './capabilities.js';
@@ -98,34 +99,55 @@ export async function completions(deps: GatewayDeps, request: FastifyRequest, re
   const id = newObjectId('cmpl-');
 
   if (body.stream) {
-    const echo = body.echo ? prompts[0]! : null;
-    return streamChat(deps, reply, { ...chats[0]!, stream: true }, ticket, options, startedAt, { promptTokens }, () =>
-      legacyWire(id, body.stream_options?.include_usage === true, echo, request.id),
+    // Upstreams with a native endpoint get the request as it is (no chat template, their own echo).
+    const open: RouteCall<AsyncIterable<ChatChunk>> = async (provider, deployment, ctx) =>
+      provider.completionsStream ? asChatChunks(await provider.completionsStream({ ...body, stream: true }, deployment, ctx)) : provider.chatStream({ ...chats[0]!, stream: true }, deployment, ctx);
+    const native = (served: Invocation<unknown>) => deps.providers.get(served.deployment.provider)?.completionsStream !== undefined;
+    return streamChat(deps, reply, { ...chats[0]!, stream: true }, ticket, options, startedAt, { promptTokens }, (served) =>
+      legacyWire(id, body.stream_options?.include_usage === true, body.echo && !native(served) ? prompts[0]! : null, request.id), open,
     );
   }
 
   let done;
   try {
-    done = await Promise.all(chats.map((chat) => invoke(options, (provider, deployment, ctx) => provider.chat(chat, deployment, ctx))));
+    done = await invoke(options, (provider, deployment, ctx) =>
+      provider.completions ? provider.completions(body, deployment, ctx) : translated(body, chats, prompts, id, (chat) => provider.chat(chat, deployment, ctx)),
+    );
   } catch (err) {
     ticket.settle(outcomeOf(deps, startedAt, failure(err, signal)));
     throw err;
   }
-  routingHeaders(reply, done[0]!);
-  const n = body.n ?? 1;
-  const choices: TextCompletionChoice[] = done.flatMap(({ result }, p) =>
-    result.choices.map((c) => ({ text: (body.echo ? prompts[p]! : '') + (c.message.content ?? ''), index: p * n + c.index, logprobs: null, finish_reason: legacyFinish(c.finish_reason) })),
-  );
-  const usages = done.map(({ result, deployment }, p) => result.usage ?? countedUsage(encoding.count(prompts[p]!), completionText(result), deployment.model));
-  const usage = usages.reduce(addUsage, { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
-  ticket.settle(outcomeOf(deps, startedAt, { usage, usageEstimated: done.some((d) => !d.result.usage), deployment: done[0]!.deployment }));
-  const first = done[0]!.result;
-  const completion: TextCompletion = { id, object: 'text_completion', created: first.created, model: first.model, system_fingerprint: first.system_fingerprint ?? null, choices, usage };
-  return completion;
+  routingHeaders(reply, done);
+  const counted = done.result.usage ?? countedUsage(promptTokens, done.result.choices.map((c) => c.text).join(''), done.deployment.model);
+  ticket.settle(outcomeOf(deps, startedAt, { usage: counted, usageEstimated: !done.result.usage, deployment: done.deployment }));
+  return { ...done.result, id, usage: counted };
 }
 
-function completionText(completion: ChatCompletion): string {
-  return completion.choices.map((c) => c.message.content ?? '').join('');
+/** Every prompt as its own chat call on the chosen deployment, gathered into one text completion. */
+async function translated(body: CompletionsRequest, chats: ChatRequest[], prompts: string[], id: string, call: (chat: ChatRequest) => Promise<ChatCompletion>): Promise<TextCompletion> {
+  const results = await Promise.all(chats.map(call));
+  const n = body.n ?? 1;
+  const choices: TextCompletionChoice[] = results.flatMap((result, p) =>
+    result.choices.map((c) => ({ text: (body.echo ? prompts[p]! : '') + (c.message.content ?? ''), index: p * n + c.index, logprobs: null, finish_reason: legacyFinish(c.finish_reason) })),
+  );
+  const usages = results.map((r) => r.usage);
+  const usage = usages.every((u) => u !== undefined) ? (usages as Usage[]).reduce(addUsage, { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }) : null;
+  const first = results[0]!;
+  return { id, object: 'text_completion', created: first.created, model: first.model, system_fingerprint: first.system_fingerprint ?? null, choices, usage };
+}
+
+/** A native text_completion stream in chat-chunk form, so one writer (legacyWire) serves both paths. */
+async function* asChatChunks(source: AsyncIterable<TextCompletion>): AsyncGenerator<ChatChunk> {
+  for await (const chunk of source) {
+    yield {
+      id: chunk.id,
+      object: 'chat.completion.chunk',
+      created: chunk.created,
+      model: chunk.model,
+      choices: (chunk.choices ?? []).map((c) => ({ index: c.index, delta: { content: c.text ?? '' }, finish_reason: c.finish_reason === null ? null : legacyFinish(c.finish_reason) })),
+      ...(chunk.usage ? { usage: chunk.usage } : {}),
+    };
+  }
 }
 
 /** Chat chunks as `text_completion` chunks; the echoed prompt opens each choice. */

@@ -6,12 +6,13 @@ import {
   embeddingsRequestSchema,
   parseRequest,
   requestedMaxTokens,
+  type ChatChunk,
   type ChatCompletion,
   type ChatRequest,
   type Usage,
 } from '../contract/index.js';
 import type { KeyPrincipal } from '../control/index.js';
-import type { CatalogueModel, ModelType } from '../routing/index.js';
+import type { CatalogueModel, ModelType, RouteCall } from '../routing/index.js';
 import { countChatPromptTokens, encodingForModel } from '../tokens/index.js';
 import type { CallOutcome, Ticket } from './admission.js';
 import type { GatewayDeps } from './deps.js';
@@ -158,10 +159,11 @@ export async function streamChat(
   startedAt: number,
   estimate: { promptTokens: number },
   wire: (served: Invocation<unknown>) => WireFormat = () => chatWire(body.stream_options?.include_usage === true, invokeOptions.requestId),
+  open: RouteCall<AsyncIterable<ChatChunk>> = (provider, deployment, ctx) => provider.chatStream(body, deployment, ctx),
 ): Promise<unknown> {
   let opened;
   try {
-    opened = await invoke(invokeOptions, (provider, deployment, ctx) => provider.chatStream(body, deployment, ctx));
+    opened = await invoke(invokeOptions, open);
   } catch (err) {
     ticket.settle(outcomeOf(deps, startedAt, failure(err, invokeOptions.signal)));
     throw err;

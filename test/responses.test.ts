@@ -42,6 +42,21 @@ describe('POST /v1/responses, served through chat models', () => {
     expect(response.text?.format).toMatchObject({ type: 'json_schema', name: 'city' });
   });
 
+  it('resolves references to recent output items, and names a reference it does not hold', async () => {
+    const first = await client.responses.create({ model: 'tollgate-sim', input: 'echo: remember me' });
+    const second = await client.responses.create({
+      model: 'tollgate-sim',
+      input: [{ role: 'user', content: 'echo: remember me' }, { type: 'item_reference', id: first.output[0]!.id }, { role: 'user', content: 'echo: next turn' }] as never,
+    });
+    expect(second.output_text).toBe('next turn');
+    const err = await client.responses
+      .create({ model: 'tollgate-sim', input: [{ role: 'user', content: 'hi' }, { type: 'item_reference', id: 'msg_unknown' }] as never })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.param).toBe('input[1]');
+    expect(err.message).toContain("Item with id 'msg_unknown' not found.");
+  });
+
   it('reports a capped answer as incomplete', async () => {
     const response = await client.responses.create({ model: 'tollgate-sim', input: `echo: ${'word '.repeat(40)}`, max_output_tokens: 16 });
     expect(response.status).toBe('incomplete');

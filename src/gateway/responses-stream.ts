@@ -26,6 +26,8 @@ export interface ResponsesWireOptions {
   now: () => number;
   /** Usage counted by Tollgate when the upstream sent none. */
   countUsage(completionText: string): Usage;
+  /** The finished output items, for later item references. */
+  onOutput?(output: ResponseOutputItem[]): void;
 }
 
 const textPart = (text: string) => ({ type: 'output_text' as const, text, annotations: [], logprobs: [] });
@@ -145,6 +147,7 @@ export function responsesWire(options: ResponsesWireOptions): WireFormat {
         usage: responsesUsage(usage ?? options.countUsage(produced)),
       };
       frames.push(event(incomplete ? 'response.incomplete' : 'response.completed', { response: final }));
+      options.onOutput?.(output);
       return frames;
     },
     error(err) {

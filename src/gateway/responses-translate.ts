@@ -97,8 +97,14 @@ function messageFrom(item: Extract<ResponsesInputItem, { role: string }>, param:
 }
 
 /** `input` as chat messages: consecutive function calls join one assistant turn, their outputs become tool messages. */
-function chatMessages(body: ResponsesRequest): ChatMessage[] {
+function chatMessages(body: ResponsesRequest, lookup?: (id: string) => ResponseOutputItem | undefined): ChatMessage[] {
   const messages: ChatMessage[] = [];
+  const addCall = (callId: string, name: string, args: string) => {
+    const last = messages[messages.length - 1];
+    const call = { id: callId, type: 'function' as const, function: { name, arguments: args } };
+    if (last?.role === 'assistant') (last.tool_calls ??= []).push(call);
+    else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
+  };
   if (body.instructions) messages.push({ role: 'system', content: body.instructions });
   if (typeof body.input === 'string') {
     messages.push({ role: 'user', content: body.input });
@@ -111,13 +117,9 @@ function chatMessages(body: ResponsesRequest): ChatMessage[] {
       return;
     }
     switch (item.type) {
-      case 'function_call': {
-        const last = messages[messages.length - 1];
-        const call = { id: item.call_id, type: 'function' as const, function: { name: item.name, arguments: item.arguments } };
-        if (last?.role === 'assistant') (last.tool_calls ??= []).push(call);
-        else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
+      case 'function_call':
+        addCall(item.call_id, item.name, item.arguments);
         return;
-      }
       case 'function_call_output': {
         const output = typeof item.output === 'string' ? item.output : item.output.map(partText).join('');
         messages.push({ role: 'tool', tool_call_id: item.call_id, content: output });
@@ -125,8 +127,18 @@ function chatMessages(body: ResponsesRequest): ChatMessage[] {
       }
       case 'reasoning':
         return;
-      case 'item_reference':
-        throw unsupported(`${param}`, `references item '${item.id.slice(0, 64)}', but responses are not stored by Tollgate: send the item itself (with the AI SDK, set providerOptions.openai.store to false).`);
+      case 'item_reference': {
+        const found = lookup?.(item.id);
+        if (!found) {
+          throw new TollgateError('invalid_value', {
+            param,
+            message: `Item with id '${item.id.slice(0, 64)}' not found. Tollgate does not store responses; it remembers recent output items for a while only. Send the item itself (with the AI SDK, set providerOptions.openai.store to false).`,
+          });
+        }
+        if (found.type === 'function_call') addCall(found.call_id, found.name, found.arguments);
+        else messages.push({ role: 'assistant', content: found.content.map((c) => (c.type === 'output_text' ? c.text : c.refusal)).join('') });
+        return;
+      }
     }
   });
   if (messages.every((m) => m.role === 'system' || m.role === 'developer')) {
@@ -143,10 +155,10 @@ function responseFormat(body: ResponsesRequest): ChatRequest['response_format'] 
 }
 
 /** The Responses request as one chat request (checked for what only the Responses API has first). */
-export function responsesToChat(body: ResponsesRequest): ChatRequest {
+export function responsesToChat(body: ResponsesRequest, lookup?: (id: string) => ResponseOutputItem | undefined): ChatRequest {
   refuseUnsupported(body);
   const tools = chatTools(body);
-  const chat: ChatRequest = { model: body.model, messages: chatMessages(body) };
+  const chat: ChatRequest = { model: body.model, messages: chatMessages(body, lookup) };
   const set = <K extends keyof ChatRequest>(key: K, value: ChatRequest[K] | null | undefined) => {
     if (value !== undefined && value !== null) chat[key] = value;
   };

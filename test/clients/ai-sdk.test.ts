@@ -74,6 +74,16 @@ describe('Vercel AI SDK against Tollgate', () => {
     });
   }
 
+  it('continues a conversation through the Responses API (the SDK refers back to earlier output items)', async () => {
+    const first = await generateText({ model: openai('tollgate-sim'), prompt: 'echo: first answer', maxRetries: 0 });
+    const second = await generateText({
+      model: openai('tollgate-sim'),
+      messages: [{ role: 'user', content: 'echo: first answer' }, ...first.response.messages, { role: 'user', content: 'echo: second answer' }],
+      maxRetries: 0,
+    });
+    expect(second.text).toBe('second answer');
+  });
+
   it('embeds one value and many', async () => {
     const one = await embed({ model: openai.embedding('tollgate-sim-embed'), value: 'sunny day', maxRetries: 0 });
     expect(one.embedding).toEqual(unitVector('sunny day', 1536));

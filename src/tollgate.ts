@@ -3,7 +3,13 @@ import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './common/clock.js';
 import type { Config } from './config/index.js';
 import { bootstrap, createKeyService, type BootstrapResult, type KeyService } from './control/index.js';
-import { openAdmission, type Admission } from './gateway/index.js';
+import type { Admission } from './gateway/index.js';
+import { onboardOrganization } from './billing/index.js';
+import { parseUsd } from './common/money.js';
+import { createLimits, type Limits } from './limits/index.js';
+import { limitsAdminRoutes } from './limits/admin-routes.js';
+import { billingAdminRoutes } from './billing/admin-routes.js';
+import { createUsageRecorder, type UsageRecorder } from './metering/index.js';
 import { createMetrics } from './metrics/index.js';
 import { createPriceCatalogue, type PriceCatalogue } from './pricing/index.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/index.js';
@@ -23,6 +29,8 @@ export interface Services {
   catalogue: Catalogue;
   prices: PriceCatalogue;
   admission: Admission;
+  limits: Limits;
+  recorder: UsageRecorder;
 }
 
 export interface Tollgate {
@@ -67,18 +75,29 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const bootstrapped = await bootstrap(store.db, keys, clock, {
       organizationName: config.bootstrap.organization_name,
       projectName: config.bootstrap.project_name,
+      onOrganizationCreated: (db, id, now) => onboardOrganization(db, id, { tier: config.limits.bootstrap_tier, trialGrant: parseUsd(config.billing.trial_grant_usd), now }),
     });
     providers = createProviderRegistry(config, clock, options.env ?? process.env);
     const catalogue = createCatalogue(config, providers, clock.now());
     const prices = createPriceCatalogue(config.pricing.models);
     const metrics = createMetrics();
-    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, prices, admission: openAdmission };
+    const recorder = createUsageRecorder({
+      db: store.db,
+      logger,
+      flushIntervalMs: config.metering.flush_interval_ms,
+      batchSize: config.metering.batch_size,
+      now: clock.now,
+      defaultThresholds: config.billing.default_thresholds,
+    });
+    const limits = createLimits({ config, db: store.db, prices, recorder, clock, logger });
+    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, prices, admission: limits.admission, limits, recorder };
     const app = await buildApp({
       logger,
       bodyLimit: config.server.body_limit_bytes,
       trustProxy: config.server.trust_proxy,
       store,
       gateway: { keys, catalogue, providers, admission: services.admission, metrics, clock },
+      adminRoutes: [limitsAdminRoutes({ db: store.db, clock, catalogue, limits, keys }), billingAdminRoutes({ db: store.db, clock, limits, keys, config })],
     });
     let url = '';
     if (options.listen !== false) {
@@ -114,6 +133,9 @@ async function shutdown(app: FastifyInstance, services: Services, deadlineMs: nu
     app.server.closeAllConnections();
     await app.close().catch(() => {});
   }
+  // Settlements in flight, then the last usage events, before the store closes.
+  await services.limits.close().catch((err: unknown) => logger.error({ err }, 'closing limits failed'));
+  await services.recorder.close();
   await services.providers.close().catch(() => {});
   await services.store.close();
   logger.info('stopped');

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001-foundation.js';
 import * as m003 from './003-usage-events.js';
+import * as m005 from './005-limits-and-spend.js';
 
 /**
  * The ordered list of migrations. Names sort in application order; a new
@@ -9,6 +10,7 @@ import * as m003 from './003-usage-events.js';
 export const migrations: Record<string, Migration> = {
   '001-foundation': m001,
   '003-usage-events': m003,
+  '005-limits-and-spend': m005,
 };
 
 export const migrationProvider: MigrationProvider = {

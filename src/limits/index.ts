@@ -1,0 +1,70 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../common/clock.js';
+import type { Config } from '../config/index.js';
+import { createTierTable, type TierTable } from '../billing/index.js';
+import type { UsageRecorder } from '../metering/index.js';
+import type { PriceCatalogue } from '../pricing/index.js';
+import type { Database } from '../store/index.js';
+import { createLimitAdmission, type LimitAdmission } from './admission.js';
+import { createMemoryLimitStore } from './memory.js';
+import { createPolicyCache, type PolicyCache } from './policy.js';
+import { createRedisLimitStore } from './redis.js';
+import type { LimitStore } from './types.js';
+
+export { createMemoryLimitStore } from './memory.js';
+export { createRedisLimitStore } from './redis.js';
+export { goDuration } from './duration.js';
+export { readProjectRateLimits, writeProjectRateLimit, type ProjectRateLimit } from './overrides.js';
+export type { LimitStore, CapState } from './types.js';
+export type { PolicyCache } from './policy.js';
+export type { LimitAdmission } from './admission.js';
+
+export interface Limits {
+  admission: LimitAdmission;
+  store: LimitStore;
+  policies: PolicyCache;
+  tiers: TierTable;
+  /** Settles in flight, then closes the backend. */
+  close(): Promise<void>;
+}
+
+export interface LimitsDeps {
+  config: Config;
+  db: Kysely<Database>;
+  prices: PriceCatalogue;
+  recorder: UsageRecorder;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Builds limits and spend control: Redis when `redis_url` is set (shared by every instance), else in-process. */
+export function createLimits(deps: LimitsDeps): Limits {
+  const { config } = deps;
+  const store = config.redis_url ? createRedisLimitStore({ url: config.redis_url, prefix: config.limits.redis_prefix }) : createMemoryLimitStore();
+  const tiers = createTierTable(config.limits.tiers);
+  const policies = createPolicyCache({ db: deps.db, clock: deps.clock, tiers, newOrganizationTier: config.limits.new_organization_tier, ttlMs: config.limits.policy_cache_ms });
+  const admission = createLimitAdmission({
+    store,
+    policies,
+    tiers,
+    db: deps.db,
+    prices: deps.prices,
+    recorder: deps.recorder,
+    clock: deps.clock,
+    logger: deps.logger,
+    prepaid: config.billing.mode === 'prepaid',
+    reservationTtlMs: config.limits.reservation_ttl_ms,
+    sweepIntervalMs: config.limits.sweep_interval_ms,
+  });
+  return {
+    admission,
+    store,
+    policies,
+    tiers,
+    async close() {
+      await admission.close();
+      await store.close();
+    },
+  };
+}

@@ -82,7 +82,8 @@ export function createPolicyCache(options: PolicyOptions): PolicyCache {
     const [tier, budget, account] = await Promise.all([readTier(db, id), readBudget(db, 'organization', id), readAccount(db, id)]);
     const name = tier ?? options.newOrganizationTier;
     // An unknown tier name (config changed since it was set) limits like the new-organization tier rather than not at all.
-    const rateLimits = tiers.limits(name) ?? tiers.limits(options.newOrganizationTier) ?? null;
+    const own = tiers.limits(name);
+    const rateLimits = own !== undefined ? own : (tiers.limits(options.newOrganizationTier) ?? null);
     return { tier: name, rateLimits, monthlyBudget: budget?.monthlyLimit ?? null, granted: account.granted };
   });
   const projects = cached(options.ttlMs, options.clock, async (id): Promise<ProjectPolicy> => {

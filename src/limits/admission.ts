@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
+import { TollgateError } from '../common/errors.js';
 import { newId } from '../common/ids.js';
 import type { Picos } from '../common/money.js';
 import { monthOf, readAccount, readSpent, type TierTable } from '../billing/index.js';
@@ -54,7 +55,10 @@ export function createLimitAdmission(deps: LimitAdmissionDeps): LimitAdmission {
   async function admitWithCaps(plan: AdmitPlan): Promise<AdmitResult> {
     // Caps the fast state lacks are loaded from the store (the source of truth) and admitted again.
     for (let attempt = 0; ; attempt++) {
-      const result = await store.admit(plan);
+      const result = await store.admit(plan).catch((err: unknown) => {
+        // Fail closed: without the shared counters no limit or budget can be enforced.
+        throw new TollgateError('overloaded', { message: 'Rate limits and budgets cannot be checked right now. Please retry shortly.', cause: err, context: { reason: 'limit store unavailable' } });
+      });
       if (result.ok || result.reason !== 'missing' || attempt === 3) return result;
       const caps = result.indexes.map((i) => plan.caps[i]!);
       const entries = await Promise.all(caps.map(async (cap) => ({ key: cap.key, committed: await committedFromStore(db, cap) })));

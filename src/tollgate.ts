@@ -6,7 +6,7 @@ import { bootstrap, createKeyService, type BootstrapResult, type KeyService } fr
 import type { Admission } from './gateway/index.js';
 import { onboardOrganization } from './billing/index.js';
 import { parseUsd } from './common/money.js';
-import { createLimits, type Limits } from './limits/index.js';
+import { checkTierSettings, createLimits, type Limits } from './limits/index.js';
 import { limitsAdminRoutes } from './limits/admin-routes.js';
 import { billingAdminRoutes } from './billing/admin-routes.js';
 import { createUsageRecorder, type UsageRecorder } from './metering/index.js';
@@ -65,6 +65,7 @@ export function createLogger(config: Config): Logger {
 export async function startTollgate(config: Config, options: StartOptions = {}): Promise<Tollgate> {
   const logger = options.logger ?? createLogger(config);
   const clock = options.clock ?? systemClock;
+  checkTierSettings(config);
   const { secret, source } = resolveServerSecret({ secret: config.secret, secretFile: config.secret_file, dataDir: config.data_dir });
   const store = await openStore({ databaseUrl: config.database_url, dataDir: config.data_dir });
   let providers: ProviderRegistry | undefined;

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
-import type { Config } from '../config/index.js';
+import { ConfigError, type Config } from '../config/index.js';
 import { createTierTable, type TierTable } from '../billing/index.js';
 import type { UsageRecorder } from '../metering/index.js';
 import type { PriceCatalogue } from '../pricing/index.js';
@@ -38,11 +38,21 @@ export interface LimitsDeps {
   logger: Logger;
 }
 
+/** The tier table, after checking that the configured tier names exist (before anything is bootstrapped with them). */
+export function checkTierSettings(config: Config): TierTable {
+  const tiers = createTierTable(config.limits.tiers);
+  for (const setting of ['new_organization_tier', 'bootstrap_tier'] as const) {
+    const name = config.limits[setting];
+    if (tiers.limits(name) === undefined) throw new ConfigError(`Invalid configuration: limits.${setting}: unknown usage tier '${name}'. Known tiers: ${tiers.names().join(', ')}.`);
+  }
+  return tiers;
+}
+
 /** Builds limits and spend control: Redis when `redis_url` is set (shared by every instance), else in-process. */
 export function createLimits(deps: LimitsDeps): Limits {
   const { config } = deps;
   const store = config.redis_url ? createRedisLimitStore({ url: config.redis_url, prefix: config.limits.redis_prefix }) : createMemoryLimitStore();
-  const tiers = createTierTable(config.limits.tiers);
+  const tiers = checkTierSettings(config);
   const policies = createPolicyCache({ db: deps.db, clock: deps.clock, tiers, newOrganizationTier: config.limits.new_organization_tier, ttlMs: config.limits.policy_cache_ms });
   const admission = createLimitAdmission({
     store,

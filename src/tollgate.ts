@@ -4,11 +4,9 @@ import { systemClock, type Clock } from './common/clock.js';
 import type { Config } from './config/index.js';
 import { bootstrap, createKeyService, type BootstrapResult, type KeyService } from './control/index.js';
 import type { Admission } from './gateway/index.js';
-import { onboardOrganization } from './billing/index.js';
+import { billingAdminRoutes, onboardOrganization } from './billing/index.js';
 import { parseUsd } from './common/money.js';
-import { checkTierSettings, createLimits, type Limits } from './limits/index.js';
-import { limitsAdminRoutes } from './limits/admin-routes.js';
-import { billingAdminRoutes } from './billing/admin-routes.js';
+import { checkTierSettings, createLimits, limitsAdminRoutes, type Limits } from './limits/index.js';
 import { createUsageRecorder, type UsageRecorder } from './metering/index.js';
 import { createMetrics } from './metrics/index.js';
 import { createPriceCatalogue, type PriceCatalogue } from './pricing/index.js';
@@ -69,6 +67,8 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
   const { secret, source } = resolveServerSecret({ secret: config.secret, secretFile: config.secret_file, dataDir: config.data_dir });
   const store = await openStore({ databaseUrl: config.database_url, dataDir: config.data_dir });
   let providers: ProviderRegistry | undefined;
+  let limits: Limits | undefined;
+  let recorder: UsageRecorder | undefined;
   try {
     const applied = await store.migrate();
     logger.info({ store: store.dialect, location: store.location, migrations_applied: applied, secret_source: source }, 'store ready');
@@ -82,7 +82,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const catalogue = createCatalogue(config, providers, clock.now());
     const prices = createPriceCatalogue(config.pricing.models);
     const metrics = createMetrics();
-    const recorder = createUsageRecorder({
+    recorder = createUsageRecorder({
       db: store.db,
       logger,
       flushIntervalMs: config.metering.flush_interval_ms,
@@ -90,7 +90,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       now: clock.now,
       defaultThresholds: config.billing.default_thresholds,
     });
-    const limits = createLimits({ config, db: store.db, prices, recorder, clock, logger });
+    limits = createLimits({ config, db: store.db, prices, recorder, clock, logger });
     const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, prices, admission: limits.admission, limits, recorder };
     const app = await buildApp({
       logger,
@@ -114,6 +114,8 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const close = () => (closing ??= shutdown(app, services, config.server.shutdown_timeout_ms));
     return { app, services, url, bootstrapped, close };
   } catch (err) {
+    await limits?.close().catch(() => {});
+    await recorder?.close().catch(() => {});
     await providers?.close().catch(() => {});
     await store.close().catch(() => {});
     throw err;

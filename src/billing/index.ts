@@ -2,4 +2,5 @@ export { grantCredits, debitUsage, readAccount, type CreditAccount } from './led
 export { createTierTable, readTier, setTier, DEFAULT_TIERS, UNLIMITED_TIER, type TierLimits, type TierTable } from './tiers.js';
 export { monthOf, readBudget, writeBudget, readSpent, addSpent, recordCrossings, type Budget, type BudgetScope, type ThresholdCrossing } from './budgets.js';
 export { onboardOrganization, type OnboardingOptions } from './onboarding.js';
-export { usdText } from './admin-common.js';
+export { usdText, usdInput, thresholdsInput, callerOf, ownProject, ownKey } from './admin-common.js';
+export { billingAdminRoutes, type BillingAdminDeps } from './admin-routes.js';

@@ -1,15 +1,15 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { callerOf, ownKey, ownProject, thresholdsInput, usdInput, usdText } from '../billing/admin-common.js';
-import { monthOf, readBudget, readSpent, writeBudget } from '../billing/index.js';
+import { callerOf, monthOf, ownKey, ownProject, readBudget, readSpent, thresholdsInput, usdInput, usdText, writeBudget } from '../billing/index.js';
 import type { Clock } from '../common/clock.js';
 import { TollgateError } from '../common/errors.js';
 import { parseRequest } from '../contract/index.js';
 import type { KeyService } from '../control/index.js';
 import type { Catalogue } from '../routing/index.js';
 import { toNumber, type Database } from '../store/index.js';
-import type { Limits } from './index.js';
+import type { PolicyCache } from './policy.js';
+import type { TierTable } from '../billing/index.js';
 import { readProjectRateLimits, writeProjectRateLimit } from './overrides.js';
 
 export interface LimitsAdminDeps {
@@ -17,7 +17,7 @@ export interface LimitsAdminDeps {
   clock: Clock;
   catalogue: Catalogue;
   keys: KeyService;
-  limits: Pick<Limits, 'policies' | 'tiers'>;
+  limits: { policies: PolicyCache; tiers: TierTable };
 }
 
 const perMinute = z.number().int().positive().max(1_000_000_000_000).nullable().optional();

@@ -6,8 +6,8 @@ import { newId } from '../common/ids.js';
 import type { Picos } from '../common/money.js';
 import { monthOf, readAccount, readSpent, type TierTable } from '../billing/index.js';
 import type { Admission, AdmitInput, CallOutcome, Ticket } from '../gateway/index.js';
-import type { UsageRecorder } from '../metering/index.js';
-import { costOf, type PriceCatalogue } from '../pricing/index.js';
+import type { UsageEvent, UsageRecorder } from '../metering/index.js';
+import { costOf, type PriceCatalogue, type TokenCounts } from '../pricing/index.js';
 import type { Database } from '../store/index.js';
 import { planBuckets, planCaps, worstCost } from './plan.js';
 import type { PolicyCache } from './policy.js';
@@ -67,44 +67,14 @@ export function createLimitAdmission(deps: LimitAdmissionDeps): LimitAdmission {
   }
 
   function settle(input: AdmitInput, plan: AdmitPlan, outcome: CallOutcome): void {
-    const usage = outcome.usage;
-    const tokens = {
-      promptTokens: usage?.prompt_tokens ?? 0,
-      cachedTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
-      cacheWriteTokens: usage?.prompt_tokens_details?.cache_write_tokens ?? 0,
-      completionTokens: usage?.completion_tokens ?? 0,
-    };
+    const tokens = tokensOf(outcome);
     const priced = outcome.deployment ?? input.model.deployments[0];
     const price = priced ? deps.prices.priceAt([priced.model, input.model.name], plan.now) : undefined;
-    const cost = usage && price ? costOf(tokens, price) : 0n;
-    const realTokens = tokens.promptTokens + tokens.completionTokens;
-    const estimated = input.promptTokens + input.maxOutputTokens;
-    const corrections = plan.buckets.filter((b) => b.kind === 'tokens' && realTokens !== estimated).map((b) => ({ key: b.key, limit: b.limit, delta: realTokens - estimated }));
-    const { principal } = input;
-    deps.recorder.record({
-      id: newId('evt', plan.now),
-      request_id: input.requestId,
-      organization_id: principal.organizationId,
-      project_id: principal.projectId,
-      api_key_id: principal.keyId,
-      endpoint: input.endpoint,
-      model: input.model.name,
-      provider: outcome.deployment?.provider ?? null,
-      deployment_model: outcome.deployment?.model ?? null,
-      prompt_tokens: tokens.promptTokens,
-      cached_tokens: tokens.cachedTokens,
-      cache_write_tokens: tokens.cacheWriteTokens,
-      completion_tokens: tokens.completionTokens,
-      reasoning_tokens: usage?.completion_tokens_details?.reasoning_tokens ?? 0,
-      cost_picos: cost,
-      usage_estimated: outcome.usageEstimated ? 1 : 0,
-      latency_ms: Math.max(0, Math.round(outcome.latencyMs)),
-      ttft_ms: outcome.timeToFirstTokenMs === null ? null : Math.max(0, Math.round(outcome.timeToFirstTokenMs)),
-      status: outcome.status,
-      http_status: outcome.httpStatus,
-      error_code: outcome.errorCode,
-      created_at: plan.now,
-    });
+    // Failed calls carry no usage and cost nothing; aborted streams carry the tokens that were sent.
+    const cost = outcome.usage && price ? costOf(tokens, price) : 0n;
+    const delta = tokens.promptTokens + tokens.completionTokens - (input.promptTokens + input.maxOutputTokens);
+    const corrections = delta === 0 ? [] : plan.buckets.filter((b) => b.kind === 'tokens').map((b) => ({ key: b.key, limit: b.limit, delta }));
+    deps.recorder.record(usageEvent(input, plan, outcome, tokens, cost));
     const settlement = store.settle({ now: clock.now(), reservationId: plan.reservationId, capKeys: plan.caps.map((c) => c.key), worst: plan.worst, actual: cost, corrections });
     track(settlement.catch((err: unknown) => logger.error({ err, request_id: input.requestId }, 'settling a reservation failed: it expires by itself')));
   }
@@ -150,6 +120,45 @@ export function createLimitAdmission(deps: LimitAdmissionDeps): LimitAdmission {
       clearInterval(sweeper);
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },
+  };
+}
+
+function tokensOf(outcome: CallOutcome): TokenCounts {
+  const usage = outcome.usage;
+  return {
+    promptTokens: usage?.prompt_tokens ?? 0,
+    cachedTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
+    cacheWriteTokens: usage?.prompt_tokens_details?.cache_write_tokens ?? 0,
+    completionTokens: usage?.completion_tokens ?? 0,
+  };
+}
+
+function usageEvent(input: AdmitInput, plan: AdmitPlan, outcome: CallOutcome, tokens: TokenCounts, cost: Picos): UsageEvent {
+  const { principal } = input;
+  return {
+    id: newId('evt', plan.now),
+    request_id: input.requestId,
+    organization_id: principal.organizationId,
+    project_id: principal.projectId,
+    api_key_id: principal.keyId,
+    endpoint: input.endpoint,
+    model: input.model.name,
+    provider: outcome.deployment?.provider ?? null,
+    deployment_model: outcome.deployment?.model ?? null,
+    prompt_tokens: tokens.promptTokens,
+    cached_tokens: tokens.cachedTokens,
+    cache_write_tokens: tokens.cacheWriteTokens,
+    completion_tokens: tokens.completionTokens,
+    reasoning_tokens: outcome.usage?.completion_tokens_details?.reasoning_tokens ?? 0,
+    cost_picos: cost,
+    usage_estimated: outcome.usageEstimated ? 1 : 0,
+    latency_ms: Math.max(0, Math.round(outcome.latencyMs)),
+    ttft_ms: outcome.timeToFirstTokenMs === null ? null : Math.max(0, Math.round(outcome.timeToFirstTokenMs)),
+    status: outcome.status,
+    http_status: outcome.httpStatus,
+    error_code: outcome.errorCode,
+    // The admit time: the month whose caps the request reserved against is the month it is counted in.
+    created_at: plan.now,
   };
 }
 

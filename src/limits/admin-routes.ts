@@ -22,6 +22,7 @@ export interface LimitsAdminDeps {
 
 const perMinute = z.number().int().positive().max(1_000_000_000_000).nullable().optional();
 const rateLimitBody = z.object({ max_requests_per_1_minute: perMinute, max_tokens_per_1_minute: perMinute }).passthrough();
+const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(100), after: z.string().optional(), before: z.string().optional() }).passthrough();
 const keyLimitsBody = z
   .object({ max_requests_per_1_minute: perMinute, max_tokens_per_1_minute: perMinute, monthly_budget_usd: usdInput.nullable().optional(), thresholds: thresholdsInput.optional() })
   .strict();
@@ -71,8 +72,20 @@ export function limitsAdminRoutes(deps: LimitsAdminDeps): FastifyPluginAsync {
       const { organizationId } = callerOf(request.principal);
       const { projectId } = request.params as { projectId: string };
       await ownProject(db, organizationId, projectId);
-      const data = await projectRateLimits(organizationId, projectId);
-      return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: false };
+      const { limit, after } = parseRequest(listQuery, request.query ?? {});
+      const all = await projectRateLimits(organizationId, projectId);
+      const start = after ? all.findIndex((r) => r.id === after) + 1 : 0;
+      const data = all.slice(start, start + limit);
+      return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: start + limit < all.length };
+    });
+
+    app.get('/projects/:projectId/rate_limits/:rateLimitId', async (request) => {
+      const { organizationId } = callerOf(request.principal);
+      const { projectId, rateLimitId } = request.params as { projectId: string; rateLimitId: string };
+      await ownProject(db, organizationId, projectId);
+      const found = (await projectRateLimits(organizationId, projectId)).find((r) => r.id === rateLimitId);
+      if (!found) throw new TollgateError('not_found', { message: `No such rate limit: ${rateLimitId.slice(0, 200)}` });
+      return found;
     });
 
     app.post('/projects/:projectId/rate_limits/:rateLimitId', async (request) => {

@@ -66,6 +66,12 @@ describe('credits, tiers, budgets and limits through the admin API', () => {
     const list = await get(tg, `/projects/${tg.projectId}/rate_limits`);
     expect(list.body.object).toBe('list');
     expect(list.body.data).toContainEqual({ object: 'project.rate_limit', id: 'rl-tollgate-sim', model: 'tollgate-sim', max_requests_per_1_minute: 10_000, max_tokens_per_1_minute: 30_000_000 });
+    const page = await get(tg, `/projects/${tg.projectId}/rate_limits?limit=1`);
+    expect(page.body).toMatchObject({ object: 'list', has_more: true, data: [{ object: 'project.rate_limit' }] });
+    const next = await get(tg, `/projects/${tg.projectId}/rate_limits?limit=1&after=${page.body.last_id}`);
+    expect(next.body.data[0].id).not.toBe(page.body.last_id);
+    expect((await get(tg, `/projects/${tg.projectId}/rate_limits/rl-tollgate-sim`)).body).toMatchObject({ id: 'rl-tollgate-sim', max_requests_per_1_minute: 10_000 });
+    expect((await get(tg, `/projects/${tg.projectId}/rate_limits?limit=0`)).status).toBe(400);
     const keyId = (await tg.services.store.db.selectFrom('api_keys').select('id').where('kind', '=', 'project').executeTakeFirstOrThrow()).id;
     const limits = await admin(tg, `/projects/${tg.projectId}/api_keys/${keyId}/limits`, { max_requests_per_1_minute: 2 });
     expect(limits.body).toMatchObject({ id: keyId, max_requests_per_1_minute: 2, max_tokens_per_1_minute: null });

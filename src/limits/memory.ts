@@ -1,5 +1,5 @@
 import type { Picos } from '../common/money.js';
-import { adjust, take, type BucketState } from './bucket.js';
+import { adjust, refill, take, capacity, type BucketState } from './bucket.js';
 import type { AdmitPlan, AdmitResult, BucketView, CapState, LimitStore, SettlePlan } from './types.js';
 
 interface Reservation {
@@ -14,7 +14,7 @@ interface Reservation {
  * Right for one instance; several instances need `redis.ts`.
  */
 export function createMemoryLimitStore(): LimitStore {
-  const buckets = new Map<string, BucketState>();
+  const buckets = new Map<string, BucketState & { limit: number }>();
   const caps = new Map<string, CapState>();
   const reservations = new Map<string, Reservation>();
 
@@ -40,7 +40,7 @@ export function createMemoryLimitStore(): LimitStore {
       const taken = plan.buckets.map((b) => take(buckets.get(b.key) ?? null, b.limit, b.amount, plan.now));
       const refused = taken.findIndex((t) => !t.allowed);
       if (refused >= 0) return { ok: false, reason: 'rate', index: refused, bucket: viewOf(taken[refused]!) };
-      plan.buckets.forEach((b, i) => buckets.set(b.key, taken[i]!.state));
+      plan.buckets.forEach((b, i) => buckets.set(b.key, { ...taken[i]!.state, limit: b.limit }));
       for (const cap of plan.caps) caps.get(cap.key)!.reserved += plan.worst;
       reservations.set(plan.reservationId, { capKeys: plan.caps.map((c) => c.key), worst: plan.worst, expiresAt: plan.expiresAt });
       return { ok: true, buckets: taken.map(viewOf) };
@@ -56,10 +56,12 @@ export function createMemoryLimitStore(): LimitStore {
         const cap = caps.get(key);
         if (cap) cap.committed += plan.actual;
       }
-      for (const c of plan.corrections) buckets.set(c.key, adjust(buckets.get(c.key) ?? null, c.limit, c.delta, plan.now));
+      for (const c of plan.corrections) buckets.set(c.key, { ...adjust(buckets.get(c.key) ?? null, c.limit, c.delta, plan.now), limit: c.limit });
     },
 
     async sweep(now) {
+      // A full bucket is the same as none (as keys expire in Redis): keeps the map to active scopes.
+      for (const [key, state] of buckets) if (refill(state, state.limit, now).level >= capacity(state.limit)) buckets.delete(key);
       let released = 0;
       for (const [id, reservation] of reservations) {
         if (reservation.expiresAt > now) continue;

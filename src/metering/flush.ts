@@ -58,8 +58,9 @@ export async function writeBatch(db: Kysely<Database>, events: UsageEvent[], now
   const { debits, counters } = sums(events);
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < events.length; i += INSERT_CHUNK) await trx.insertInto('usage_events').values(events.slice(i, i + INSERT_CHUNK)).execute();
-    for (const [organizationId, debit] of debits) await debitUsage(trx, organizationId, debit.amount, debit.count, now);
-    for (const sum of counters.values()) {
+    // Rows are locked in one global order, so instances flushing at once cannot deadlock.
+    for (const [organizationId, debit] of [...debits].sort(([a], [b]) => (a < b ? -1 : 1))) await debitUsage(trx, organizationId, debit.amount, debit.count, now);
+    for (const [, sum] of [...counters].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const after = await addSpent(trx, sum.scope, sum.scopeId, sum.period, sum.amount);
       if (sum.amount === 0n) continue;
       const { limit, thresholds } = await budgetLimit(trx, sum);

@@ -70,8 +70,8 @@ export const priceSchema = z
 
 const rateLimitSchema = z
   .object({
-    rpm: z.number().int().positive().describe('Requests per minute.'),
-    tpm: z.number().int().positive().describe('Tokens per minute (prompt + max output, corrected to the real count).'),
+    rpm: z.number().int().positive().max(100_000_000_000).describe('Requests per minute.'),
+    tpm: z.number().int().positive().max(100_000_000_000).describe('Tokens per minute (prompt + max output, corrected to the real count).'),
   })
   .strict();
 

@@ -162,7 +162,7 @@ function usageEvent(input: AdmitInput, plan: AdmitPlan, outcome: CallOutcome, to
   };
 }
 
-function refusal(plan: AdmitPlan, result: Exclude<AdmitResult, { ok: true }>, input: AdmitInput): Error {
+function refusal(plan: AdmitPlan, result: Exclude<AdmitResult, { ok: true }>, input: AdmitInput): TollgateError {
   const model = input.model.name;
   if (result.reason === 'rate') {
     const bucket: BucketSpec = plan.buckets[result.index]!;
@@ -170,5 +170,6 @@ function refusal(plan: AdmitPlan, result: Exclude<AdmitResult, { ok: true }>, in
     return rateLimited(bucket, result.bucket, input.principal, model, headers);
   }
   if (result.reason === 'quota') return quotaExceeded(plan.caps[result.index]!, result.used, plan.worst, input.principal);
-  return new Error(`spend caps could not be loaded: ${result.indexes.join(',')}`);
+  // The fast state kept losing the caps it was just given (e.g. a Redis evicting under memory pressure).
+  return new TollgateError('overloaded', { message: 'Budgets cannot be checked right now. Please retry shortly.', context: { reason: 'spend caps not held by the limit store' } });
 }

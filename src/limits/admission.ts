@@ -57,7 +57,7 @@ export function createLimitAdmission(deps: LimitAdmissionDeps): LimitAdmission {
     for (let attempt = 0; ; attempt++) {
       const result = await store.admit(plan).catch((err: unknown) => {
         // Fail closed: without the shared counters no limit or budget can be enforced.
-        throw new TollgateError('overloaded', { message: 'Rate limits and budgets cannot be checked right now. Please retry shortly.', cause: err, context: { reason: 'limit store unavailable' } });
+        throw new TollgateError('overloaded', { message: 'Rate limits and budgets cannot be checked right now. Please retry shortly.', headers: { 'retry-after': '1' }, cause: err, context: { reason: 'limit store unavailable' } });
       });
       if (result.ok || result.reason !== 'missing' || attempt === 3) return result;
       const caps = result.indexes.map((i) => plan.caps[i]!);

@@ -97,3 +97,20 @@ describe.skipIf(!REDIS_URL)(`Redis emptied under a running instance${redisSkipRe
     }
   });
 });
+
+describe('limit store unreachable', () => {
+  it('fails closed with an OpenAI-shaped 503, never a 500, and forwards nothing', { timeout: 30_000 }, async () => {
+    // Nothing listens on port 1: every Redis command fails after its retries.
+    const tg = await startTestTollgate({ redis_url: 'redis://127.0.0.1:1', metering: { flush_interval_ms: 20 } });
+    try {
+      const reply = await chat(tg, { max_tokens: 5 });
+      expect(reply.status).toBe(503);
+      expect(reply.headers['retry-after']).toBe('1');
+      expect(reply.body.error).toMatchObject({ type: 'service_unavailable_error', code: 'server_is_overloaded', message: 'Rate limits and budgets cannot be checked right now. Please retry shortly.' });
+      await tg.services.recorder.flush();
+      expect(await tg.services.store.db.selectFrom('usage_events').select('id').execute()).toHaveLength(0);
+    } finally {
+      await tg.stop();
+    }
+  });
+});

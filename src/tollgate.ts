@@ -4,7 +4,7 @@ import { systemClock, type Clock } from './common/clock.js';
 import type { Config } from './config/index.js';
 import { bootstrap, createKeyService, type BootstrapResult, type KeyService } from './control/index.js';
 import type { Admission } from './gateway/index.js';
-import { billingAdminRoutes, onboardOrganization } from './billing/index.js';
+import { billingAdminRoutes, budgetDefaults, onboardOrganization } from './billing/index.js';
 import { parseUsd } from './common/money.js';
 import { checkTierSettings, createLimits, limitsAdminRoutes, type Limits } from './limits/index.js';
 import { createUsageRecorder, type UsageRecorder } from './metering/index.js';
@@ -88,7 +88,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       flushIntervalMs: config.metering.flush_interval_ms,
       batchSize: config.metering.batch_size,
       now: clock.now,
-      defaultThresholds: config.billing.default_thresholds,
+      budgetDefaults: budgetDefaults(config.billing.budget_defaults),
     });
     limits = createLimits({ config, db: store.db, prices, recorder, clock, logger });
     const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, prices, admission: limits.admission, limits, recorder };

@@ -8,7 +8,7 @@ import { parseRequest } from '../contract/index.js';
 import type { KeyService } from '../control/index.js';
 import type { Database } from '../store/index.js';
 import { callerOf, ownProject, thresholdsInput, usdInput, usdText } from './admin-common.js';
-import { monthOf, readBudget, readSpent, writeBudget, type BudgetScope } from './budgets.js';
+import { budgetDefaults, effectiveBudget, monthOf, readBudget, readSpent, writeBudget, type BudgetScope } from './budgets.js';
 import { grantCredits, readAccount } from './ledger.js';
 import { readTier, setTier, type TierTable } from './tiers.js';
 
@@ -32,11 +32,12 @@ const tierBody = z.object({ tier: z.string().min(1).max(100) }).strict();
  */
 export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
   const { db, clock } = deps;
+  const defaults = budgetDefaults(deps.config.billing.budget_defaults);
 
   async function budgetObject(scope: BudgetScope, scopeId: string) {
     const period = monthOf(clock.now());
     const [budget, spent] = await Promise.all([readBudget(db, scope, scopeId), readSpent(db, scope, scopeId, period)]);
-    const limit = budget?.monthlyLimit ?? null;
+    const { monthlyLimit: limit, thresholds } = effectiveBudget(budget, scope, defaults);
     return {
       object: 'organization.budget',
       scope,
@@ -45,20 +46,21 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
       monthly_limit_usd: limit === null ? null : usdText(limit),
       spent_usd: usdText(spent),
       remaining_usd: limit === null ? null : usdText(limit > spent ? limit - spent : 0n),
-      thresholds: budget?.thresholds ?? deps.config.billing.default_thresholds,
+      thresholds,
     };
   }
 
   async function setBudget(scope: BudgetScope, scopeId: string, organizationId: string, body: unknown) {
     const input = parseRequest(budgetBody, body);
     const current = await readBudget(db, scope, scopeId);
+    const effective = effectiveBudget(current, scope, defaults);
     await writeBudget(
       db,
       {
         scope,
         scopeId,
-        monthlyLimit: input.monthly_limit_usd === undefined ? (current?.monthlyLimit ?? null) : input.monthly_limit_usd,
-        thresholds: input.thresholds ?? current?.thresholds ?? deps.config.billing.default_thresholds,
+        monthlyLimit: input.monthly_limit_usd === undefined ? effective.monthlyLimit : input.monthly_limit_usd,
+        thresholds: input.thresholds ?? effective.thresholds,
       },
       clock.now(),
     );

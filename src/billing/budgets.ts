@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { newId } from '../common/ids.js';
-import type { Picos } from '../common/money.js';
+import { parseUsd, type Picos } from '../common/money.js';
 import { toBigInt, type Database } from '../store/index.js';
 
 export type BudgetScope = 'organization' | 'project' | 'key';
@@ -12,6 +12,27 @@ export interface Budget {
   monthlyLimit: Picos | null;
   /** Percentages of the limit at which a notification event is recorded. */
   thresholds: number[];
+}
+
+/** What applies where no budget row exists. */
+export interface BudgetDefaults {
+  organization: Picos | null;
+  project: Picos | null;
+  thresholds: number[];
+}
+
+export function budgetDefaults(config: { organization_monthly_usd: string | null; project_monthly_usd: string | null; thresholds: number[] }): BudgetDefaults {
+  return {
+    organization: config.organization_monthly_usd === null ? null : parseUsd(config.organization_monthly_usd),
+    project: config.project_monthly_usd === null ? null : parseUsd(config.project_monthly_usd),
+    thresholds: config.thresholds,
+  };
+}
+
+/** A scope's budget as enforced: its own row, else the defaults (a row with a null limit means no cap). A key's limit lives on the key. */
+export function effectiveBudget(row: Budget | null, scope: BudgetScope, defaults: BudgetDefaults): { monthlyLimit: Picos | null; thresholds: number[] } {
+  const fallback = scope === 'organization' ? defaults.organization : scope === 'project' ? defaults.project : null;
+  return { monthlyLimit: row ? row.monthlyLimit : fallback, thresholds: row?.thresholds ?? defaults.thresholds };
 }
 
 /** Calendar month, UTC: budgets reset at 00:00 UTC on the 1st. */

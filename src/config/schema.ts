@@ -99,7 +99,14 @@ export const billingSchema = z
   .object({
     mode: z.enum(['prepaid', 'postpaid']).default('prepaid').describe('prepaid: requests need credit balance; postpaid: no balance check (budgets still apply).'),
     trial_grant_usd: z.string().regex(/^\d+(\.\d{1,12})?$/, 'a USD amount').default('5.00').describe('Credits granted to a new organization.'),
-    default_thresholds: z.array(z.number().int().min(1).max(1000)).default([50, 80, 100]).describe('Budget notification thresholds (percent) when none are set.'),
+    budget_defaults: z
+      .object({
+        organization_monthly_usd: z.string().regex(/^\d+(\.\d{1,12})?$/, 'a USD amount').nullable().default(null).describe('Monthly budget of an organization that has none set (null = no cap).'),
+        project_monthly_usd: z.string().regex(/^\d+(\.\d{1,12})?$/, 'a USD amount').nullable().default(null).describe('Monthly budget of a project that has none set (null = no cap).'),
+        thresholds: z.array(z.number().int().min(1).max(1000)).default([50, 80, 100]).describe('Budget notification thresholds (percent) where none are set.'),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

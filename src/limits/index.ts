@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import { ConfigError, type Config } from '../config/index.js';
-import { createTierTable, type TierTable } from '../billing/index.js';
+import { budgetDefaults, createTierTable, type TierTable } from '../billing/index.js';
 import type { UsageRecorder } from '../metering/index.js';
 import type { PriceCatalogue } from '../pricing/index.js';
 import type { Database } from '../store/index.js';
@@ -54,7 +54,7 @@ export function createLimits(deps: LimitsDeps): Limits {
   const { config } = deps;
   const store = config.redis_url ? createRedisLimitStore({ url: config.redis_url, prefix: config.limits.redis_prefix }) : createMemoryLimitStore();
   const tiers = checkTierSettings(config);
-  const policies = createPolicyCache({ db: deps.db, clock: deps.clock, tiers, newOrganizationTier: config.limits.new_organization_tier, ttlMs: config.limits.policy_cache_ms });
+  const policies = createPolicyCache({ db: deps.db, clock: deps.clock, tiers, newOrganizationTier: config.limits.new_organization_tier, ttlMs: config.limits.policy_cache_ms, budgetDefaults: budgetDefaults(config.billing.budget_defaults) });
   const admission = createLimitAdmission({
     store,
     policies,

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../common/clock.js';
 import type { Picos } from '../common/money.js';
-import { readAccount, readBudget, readTier, type TierLimits, type TierTable } from '../billing/index.js';
+import { effectiveBudget, readAccount, readBudget, readTier, type BudgetDefaults, type TierLimits, type TierTable } from '../billing/index.js';
 import type { Database } from '../store/index.js';
 import { readProjectRateLimits, type ProjectRateLimit } from './overrides.js';
 
@@ -74,6 +74,7 @@ export interface PolicyOptions {
   tiers: TierTable;
   newOrganizationTier: string;
   ttlMs: number;
+  budgetDefaults: BudgetDefaults;
 }
 
 export function createPolicyCache(options: PolicyOptions): PolicyCache {
@@ -84,11 +85,11 @@ export function createPolicyCache(options: PolicyOptions): PolicyCache {
     // An unknown tier name (config changed since it was set) limits like the new-organization tier rather than not at all.
     const own = tiers.limits(name);
     const rateLimits = own !== undefined ? own : (tiers.limits(options.newOrganizationTier) ?? null);
-    return { tier: name, rateLimits, monthlyBudget: budget?.monthlyLimit ?? null, granted: account.granted };
+    return { tier: name, rateLimits, monthlyBudget: effectiveBudget(budget, 'organization', options.budgetDefaults).monthlyLimit, granted: account.granted };
   });
   const projects = cached(options.ttlMs, options.clock, async (id): Promise<ProjectPolicy> => {
     const [budget, limits] = await Promise.all([readBudget(db, 'project', id), readProjectRateLimits(db, id)]);
-    return { monthlyBudget: budget?.monthlyLimit ?? null, rateLimits: new Map(limits.map((l) => [l.model, l])) };
+    return { monthlyBudget: effectiveBudget(budget, 'project', options.budgetDefaults).monthlyLimit, rateLimits: new Map(limits.map((l) => [l.model, l])) };
   });
   return {
     organization: organizations.get,

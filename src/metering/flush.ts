@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { addSpent, debitUsage, monthOf, readBudget, recordCrossings, type BudgetScope } from '../billing/index.js';
+import { addSpent, debitUsage, effectiveBudget, monthOf, readBudget, recordCrossings, type BudgetDefaults, type BudgetScope } from '../billing/index.js';
 import type { Picos } from '../common/money.js';
 import { toBigInt, type Database } from '../store/index.js';
 import type { UsageEvent } from './recorder.js';
@@ -41,12 +41,12 @@ function sums(events: UsageEvent[]): { debits: Map<string, { amount: Picos; coun
   return { debits, counters };
 }
 
-async function budgetLimit(trx: Kysely<Database>, sum: Sum): Promise<{ limit: Picos | null; thresholds: number[] | null }> {
-  const budget = await readBudget(trx, sum.scope, sum.scopeId);
-  if (sum.scope !== 'key') return { limit: budget?.monthlyLimit ?? null, thresholds: budget?.thresholds ?? null };
+async function budgetLimit(trx: Kysely<Database>, sum: Sum, defaults: BudgetDefaults): Promise<{ limit: Picos | null; thresholds: number[] }> {
+  const { monthlyLimit, thresholds } = effectiveBudget(await readBudget(trx, sum.scope, sum.scopeId), sum.scope, defaults);
+  if (sum.scope !== 'key') return { limit: monthlyLimit, thresholds };
   // A key's cap lives on the key record (it travels with the key's principal).
   const key = await trx.selectFrom('api_keys').select('monthly_budget_picos').where('id', '=', sum.scopeId).executeTakeFirst();
-  return { limit: key?.monthly_budget_picos ?? null, thresholds: budget?.thresholds ?? null };
+  return { limit: key?.monthly_budget_picos ?? null, thresholds };
 }
 
 /**
@@ -54,7 +54,7 @@ async function budgetLimit(trx: Kysely<Database>, sum: Sum): Promise<{ limit: Pi
  * counters of every organization, project and key touched, and the threshold
  * crossings those counters made.
  */
-export async function writeBatch(db: Kysely<Database>, events: UsageEvent[], now: number, defaultThresholds: number[] = [50, 80, 100]): Promise<void> {
+export async function writeBatch(db: Kysely<Database>, events: UsageEvent[], now: number, defaults: BudgetDefaults): Promise<void> {
   const { debits, counters } = sums(events);
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < events.length; i += INSERT_CHUNK) await trx.insertInto('usage_events').values(events.slice(i, i + INSERT_CHUNK)).execute();
@@ -63,9 +63,9 @@ export async function writeBatch(db: Kysely<Database>, events: UsageEvent[], now
     for (const [, sum] of [...counters].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const after = await addSpent(trx, sum.scope, sum.scopeId, sum.period, sum.amount);
       if (sum.amount === 0n) continue;
-      const { limit, thresholds } = await budgetLimit(trx, sum);
+      const { limit, thresholds } = await budgetLimit(trx, sum, defaults);
       if (limit === null || limit <= 0n) continue;
-      await recordCrossings(trx, { ...sum, limit, before: after - sum.amount, after, thresholds: thresholds ?? defaultThresholds, now });
+      await recordCrossings(trx, { ...sum, limit, before: after - sum.amount, after, thresholds, now });
     }
   });
 }

@@ -1,5 +1,6 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { BudgetDefaults } from '../billing/index.js';
 import type { Database, UsageEventsTable } from '../store/index.js';
 import { writeBatch } from './flush.js';
 
@@ -23,8 +24,8 @@ export interface RecorderOptions {
   flushIntervalMs: number;
   batchSize: number;
   now: () => number;
-  /** Budget notification thresholds (percent) where a budget sets none. */
-  defaultThresholds: number[];
+  /** Budgets and thresholds where a scope has none of its own. */
+  budgetDefaults: BudgetDefaults;
 }
 
 /**
@@ -44,7 +45,7 @@ export function createUsageRecorder(options: RecorderOptions): UsageRecorder {
     while (queue.length > 0) {
       const batch = queue.slice(0, options.batchSize);
       try {
-        await writeBatch(db, batch, options.now(), options.defaultThresholds);
+        await writeBatch(db, batch, options.now(), options.budgetDefaults);
       } catch (err) {
         logger.error({ err, events: batch.length }, 'usage events not written yet: will retry');
         return;

@@ -114,3 +114,21 @@ describe('limit store unreachable', () => {
     }
   });
 });
+
+describe('budget defaults from config', () => {
+  it('caps a project that has no budget of its own, until an admin sets one', async () => {
+    const tg = await startTestTollgate({ billing: { budget_defaults: { project_monthly_usd: '0.000001', thresholds: [75] } } });
+    try {
+      const budget = await fetch(`${tg.url}/v1/organization/projects/${tg.projectId}/budget`, { headers: { authorization: `Bearer ${tg.adminKey}` } });
+      expect(await budget.json()).toMatchObject({ monthly_limit_usd: '0.000001', thresholds: [75] });
+      const refused = await chat(tg, { max_tokens: 5 });
+      expect(refused.status).toBe(429);
+      expect(refused.body.error.message).toContain(`project ${tg.projectId} has $0.000001 left of its $0.000001 monthly budget`);
+      const lifted = await post(`${tg.url}/v1/organization/projects/${tg.projectId}/budget`, tg.adminKey, { monthly_limit_usd: null });
+      expect(lifted.body).toMatchObject({ monthly_limit_usd: null, thresholds: [75] });
+      expect((await chat(tg, { max_tokens: 5 })).status).toBe(200);
+    } finally {
+      await tg.stop();
+    }
+  });
+});

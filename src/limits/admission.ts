@@ -55,10 +55,7 @@ export function createLimitAdmission(deps: LimitAdmissionDeps): LimitAdmission {
   async function admitWithCaps(plan: AdmitPlan): Promise<AdmitResult> {
     // Caps the fast state lacks are loaded from the store (the source of truth) and admitted again.
     for (let attempt = 0; ; attempt++) {
-      const result = await store.admit(plan).catch((err: unknown) => {
-        // Fail closed: without the shared counters no limit or budget can be enforced.
-        throw new TollgateError('overloaded', { message: 'Rate limits and budgets cannot be checked right now. Please retry shortly.', headers: { 'retry-after': '1' }, cause: err, context: { reason: 'limit store unavailable' } });
-      });
+      const result = await store.admit(plan);
       if (result.ok || result.reason !== 'missing' || attempt === 3) return result;
       const caps = result.indexes.map((i) => plan.caps[i]!);
       const entries = await Promise.all(caps.map(async (cap) => ({ key: cap.key, committed: await committedFromStore(db, cap) })));
@@ -91,7 +88,7 @@ export function createLimitAdmission(deps: LimitAdmissionDeps): LimitAdmission {
     async admit(input: AdmitInput): Promise<Ticket> {
       const now = clock.now();
       const { principal } = input;
-      const [org, project] = await Promise.all([deps.policies.organization(principal.organizationId), principal.projectId ? deps.policies.project(principal.projectId) : null]);
+      const [org, project] = await Promise.all([deps.policies.organization(principal.organizationId), principal.projectId ? deps.policies.project(principal.projectId) : null]).catch(unavailable);
       const buckets = planBuckets(input, org, project);
       const tooLarge = buckets.find((b) => b.amount > b.limit);
       if (tooLarge) throw requestTooLarge(tooLarge, principal, input.model.name);
@@ -103,7 +100,7 @@ export function createLimitAdmission(deps: LimitAdmissionDeps): LimitAdmission {
         reservationId: newId('res', now),
         expiresAt: now + deps.reservationTtlMs,
       };
-      const result = await admitWithCaps(plan);
+      const result = await admitWithCaps(plan).catch(unavailable);
       if (!result.ok) throw refusal(plan, result, input);
       const headers = rateLimitHeaders(buckets, result.buckets);
       let settled = false;
@@ -121,6 +118,16 @@ export function createLimitAdmission(deps: LimitAdmissionDeps): LimitAdmission {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },
   };
+}
+
+/** Fail closed: without the counters (limit store) or the limits (store), nothing can be enforced, so nothing is forwarded. */
+function unavailable(err: unknown): never {
+  throw new TollgateError('overloaded', {
+    message: 'Rate limits and budgets cannot be checked right now. Please retry shortly.',
+    headers: { 'retry-after': '1' },
+    cause: err,
+    context: { reason: 'limit store or store unavailable' },
+  });
 }
 
 function tokensOf(outcome: CallOutcome): TokenCounts {

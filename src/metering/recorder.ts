@@ -81,7 +81,9 @@ export function createUsageRecorder(options: RecorderOptions): UsageRecorder {
     async close() {
       closed = true;
       clearInterval(timer);
-      for (let attempt = 0; attempt < 5 && (queue.length > 0 || running); attempt++) {
+      // A store that is briefly unavailable gets a few seconds before anything is given up.
+      for (let attempt = 0; attempt < 6 && (queue.length > 0 || running); attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
         while (running) await running;
         await flush();
       }

@@ -90,7 +90,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       now: clock.now,
       budgetDefaults: budgetDefaults(config.billing.budget_defaults),
     });
-    limits = createLimits({ config, db: store.db, prices, recorder, clock, logger });
+    limits = createLimits({ config, db: store.db, prices, recorder, clock, logger, keys });
     const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, prices, admission: limits.admission, limits, recorder };
     const app = await buildApp({
       logger,

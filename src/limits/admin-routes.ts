@@ -124,6 +124,7 @@ export function limitsAdminRoutes(deps: LimitsAdminDeps): FastifyPluginAsync {
       // The key's cap is on its record; its thresholds sit with the other budgets.
       if (input.thresholds) await writeBudget(db, { scope: 'key', scopeId: keyId, monthlyLimit: null, thresholds: input.thresholds }, clock.now());
       deps.keys.invalidate(keyId);
+      deps.limits.policies.invalidate(`key:${keyId}`);
       return keyLimits(keyId);
     });
   };

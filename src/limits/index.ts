@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import { ConfigError, type Config } from '../config/index.js';
 import { budgetDefaults, createTierTable, type TierTable } from '../billing/index.js';
+import type { KeyService } from '../control/index.js';
 import type { UsageRecorder } from '../metering/index.js';
 import type { PriceCatalogue } from '../pricing/index.js';
 import type { Database } from '../store/index.js';
@@ -37,6 +38,8 @@ export interface LimitsDeps {
   recorder: UsageRecorder;
   clock: Clock;
   logger: Logger;
+  /** Key cache to drop a key from when its limits change on another instance. */
+  keys?: Pick<KeyService, 'invalidate'>;
 }
 
 /** The tier table, after checking that the configured tier names exist (before anything is bootstrapped with them). */
@@ -54,7 +57,20 @@ export function createLimits(deps: LimitsDeps): Limits {
   const { config } = deps;
   const store = config.redis_url ? createRedisLimitStore({ url: config.redis_url, prefix: config.limits.redis_prefix }) : createMemoryLimitStore();
   const tiers = checkTierSettings(config);
-  const policies = createPolicyCache({ db: deps.db, clock: deps.clock, tiers, newOrganizationTier: config.limits.new_organization_tier, ttlMs: config.limits.policy_cache_ms, budgetDefaults: budgetDefaults(config.billing.budget_defaults) });
+  const cache = createPolicyCache({ db: deps.db, clock: deps.clock, tiers, newOrganizationTier: config.limits.new_organization_tier, ttlMs: config.limits.policy_cache_ms, budgetDefaults: budgetDefaults(config.billing.budget_defaults) });
+  // An admin change on any instance drops what every instance cached about it.
+  store.onBroadcast((id) => {
+    if (id.startsWith('key:')) deps.keys?.invalidate(id.slice(4));
+    else cache.invalidate(id);
+  });
+  const policies: PolicyCache = {
+    organization: cache.organization,
+    project: cache.project,
+    invalidate(id) {
+      cache.invalidate(id);
+      store.broadcast(id).catch((err: unknown) => deps.logger.warn({ err }, 'could not tell other instances about a limits change'));
+    },
+  };
   const admission = createLimitAdmission({
     store,
     policies,

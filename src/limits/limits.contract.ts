@@ -130,4 +130,16 @@ export function limitStoreContract(make: () => LimitStore): void {
         expect(await store.capState('c')).toEqual({ committed: 20n, reserved: 0n });
       }));
   });
+
+  it('delivers a broadcast to the listeners of every instance', () =>
+    withStore(async (store) => {
+      const heard: string[] = [];
+      store.onBroadcast((id) => heard.push(id));
+      // Redis delivers to a subscriber connection: wait until it is listening, then until the message lands.
+      for (let i = 0; i < 100 && heard.length === 0; i++) {
+        await store.broadcast('proj_x');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(heard[0]).toBe('proj_x');
+    }));
 }

@@ -17,6 +17,7 @@ export function createMemoryLimitStore(): LimitStore {
   const buckets = new Map<string, BucketState & { limit: number }>();
   const caps = new Map<string, CapState>();
   const reservations = new Map<string, Reservation>();
+  const listeners: ((id: string) => void)[] = [];
 
   function release(id: string): void {
     const reservation = reservations.get(id);
@@ -74,6 +75,14 @@ export function createMemoryLimitStore(): LimitStore {
     async capState(key) {
       const cap = caps.get(key);
       return cap ? { ...cap } : null;
+    },
+
+    async broadcast(id) {
+      for (const listener of listeners) listener(id);
+    },
+
+    onBroadcast(listener) {
+      listeners.push(listener);
     },
 
     async close() {},

@@ -36,6 +36,9 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
   const capKey = (key: string) => `${prefix}c:${key}`;
   const reservationKey = (id: string) => `${prefix}r:${id}`;
   const zset = `${prefix}reservations`;
+  const channel = `${prefix}changed`;
+  const listeners: ((id: string) => void)[] = [];
+  let subscriber: Redis | null = null;
 
   return {
     async admit(plan: AdmitPlan): Promise<AdmitResult> {
@@ -73,7 +76,24 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
       return c === null || c === undefined ? null : { committed: BigInt(c!), reserved: BigInt(r ?? '0') };
     },
 
+    async broadcast(id) {
+      await redis.publish(channel, id);
+    },
+
+    onBroadcast(listener) {
+      listeners.push(listener);
+      if (subscriber) return;
+      // A connection in subscriber mode can do nothing else: a second one.
+      subscriber = redis.duplicate();
+      subscriber.on('error', () => {});
+      subscriber.on('message', (_channel: string, id: string) => {
+        for (const l of listeners) l(id);
+      });
+      void subscriber.subscribe(channel).catch(() => {});
+    },
+
     async close() {
+      await subscriber?.quit().catch(() => subscriber?.disconnect());
       await redis.quit().catch(() => redis.disconnect());
     },
   };

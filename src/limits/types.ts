@@ -85,5 +85,8 @@ export interface LimitStore {
   /** Releases reservations whose deadline passed; returns how many. */
   sweep(now: number): Promise<number>;
   capState(key: string): Promise<CapState | null>;
+  /** Tells every instance sharing this store (this one included) that what is cached about `id` changed. */
+  broadcast(id: string): Promise<void>;
+  onBroadcast(listener: (id: string) => void): void;
   close(): Promise<void>;
 }

@@ -135,3 +135,36 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)(`an RPM limit of 60 shared by two i
     );
   });
 });
+
+describe.skipIf(!POSTGRES_URL || !REDIS_URL)(`admin changes reach every instance${postgresSkipReason}${redisSkipReason}`, () => {
+  let pair: Pair;
+  beforeAll(async () => {
+    // Caches that would keep stale limits for ten minutes: only the broadcast can update them.
+    pair = await startPair({ limits: { policy_cache_ms: 600_000 } });
+  });
+  afterAll(() => pair?.stop());
+
+  async function untilRefusedOn(tg: Tollgate, key: string, code: string): Promise<Reply> {
+    for (let i = 0; i < 100; i++) {
+      const reply = await post(`${tg.url}/v1/chat/completions`, key, { model: 'tollgate-sim', max_tokens: 5, messages: [{ role: 'user', content: 'echo: hi' }] });
+      if (reply.status === 429 && reply.body.error.code === code) return reply;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`instance never refused with ${code}`);
+  }
+
+  it('a budget set on one instance is enforced by the other, which had cached the project', { timeout: 60_000 }, async () => {
+    const { a, b } = pair;
+    const chat = (tg: Tollgate) => post(`${tg.url}/v1/chat/completions`, a.projectKey, { model: 'tollgate-sim', max_tokens: 5, messages: [{ role: 'user', content: 'echo: hi' }] });
+    expect((await chat(b)).status).toBe(200);
+    await admin(a, `/projects/${a.projectId}/budget`, { monthly_limit_usd: '0.000001' });
+    const refused = await untilRefusedOn(b, a.projectKey, 'insufficient_quota');
+    expect(refused.body.error.message).toContain(`project ${a.projectId}`);
+    await admin(a, `/projects/${a.projectId}/budget`, { monthly_limit_usd: null });
+    const keyId = (await a.services.store.db.selectFrom('api_keys').select('id').where('kind', '=', 'project').executeTakeFirstOrThrow()).id;
+    expect((await chat(b)).status).toBe(200);
+    await admin(a, `/projects/${a.projectId}/api_keys/${keyId}/limits`, { max_requests_per_1_minute: 1 });
+    const limited = await untilRefusedOn(b, a.projectKey, 'rate_limit_exceeded');
+    expect(limited.body.error.message).toContain(`API key ${keyId}`);
+  });
+});

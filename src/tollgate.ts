@@ -3,7 +3,11 @@ import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './common/clock.js';
 import type { Config } from './config/index.js';
 import { bootstrap, createKeyService, type BootstrapResult, type KeyService } from './control/index.js';
-import { openAdmission, type Admission } from './gateway/index.js';
+import type { Admission } from './gateway/index.js';
+import { billingAdminRoutes, budgetDefaults, onboardOrganization } from './billing/index.js';
+import { parseUsd } from './common/money.js';
+import { checkTierSettings, createLimits, limitsAdminRoutes, type Limits } from './limits/index.js';
+import { createUsageRecorder, type UsageRecorder } from './metering/index.js';
 import { createMetrics } from './metrics/index.js';
 import { createPriceCatalogue, pricingRoutes, type PriceCatalogue } from './pricing/index.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/index.js';
@@ -26,6 +30,8 @@ export interface Services {
   admission: Admission;
   /** Folds usage events into hourly rollups and prunes old raw events. */
   usageMaintenance: UsageMaintenance;
+  limits: Limits;
+  recorder: UsageRecorder;
 }
 
 export interface Tollgate {
@@ -73,10 +79,13 @@ export function createLogger(config: Config): Logger {
 export async function startTollgate(config: Config, options: StartOptions = {}): Promise<Tollgate> {
   const logger = options.logger ?? createLogger(config);
   const clock = options.clock ?? systemClock;
+  checkTierSettings(config);
   const { secret, source } = resolveServerSecret({ secret: config.secret, secretFile: config.secret_file, dataDir: config.data_dir });
   const store = await openStore({ databaseUrl: config.database_url, dataDir: config.data_dir });
   let providers: ProviderRegistry | undefined;
   let usageMaintenance: UsageMaintenance | undefined;
+  let limits: Limits | undefined;
+  let recorder: UsageRecorder | undefined;
   try {
     const applied = await store.migrate();
     logger.info({ store: store.dialect, location: store.location, migrations_applied: applied, secret_source: source }, 'store ready');
@@ -84,13 +93,23 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const bootstrapped = await bootstrap(store.db, keys, clock, {
       organizationName: config.bootstrap.organization_name,
       projectName: config.bootstrap.project_name,
+      onOrganizationCreated: (db, id, now) => onboardOrganization(db, id, { tier: config.limits.bootstrap_tier, trialGrant: parseUsd(config.billing.trial_grant_usd), now }),
     });
     providers = createProviderRegistry(config, clock, options.env ?? process.env);
     const catalogue = createCatalogue(config, providers, clock.now());
     const prices = createPriceCatalogue(config.pricing.models);
     const metrics = createMetrics();
     usageMaintenance = startUsageMaintenance({ store, clock, logger, retentionDays: config.metering.retention_days, intervalMs: config.metering.rollup_interval_ms });
-    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, prices, admission: openAdmission, usageMaintenance };
+    recorder = createUsageRecorder({
+      db: store.db,
+      logger,
+      flushIntervalMs: config.metering.flush_interval_ms,
+      batchSize: config.metering.batch_size,
+      now: clock.now,
+      budgetDefaults: budgetDefaults(config.billing.budget_defaults),
+    });
+    limits = createLimits({ config, db: store.db, prices, recorder, clock, logger, keys });
+    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, prices, admission: limits.admission, limits, recorder, usageMaintenance };
     const app = await buildApp({
       logger,
       bodyLimit: config.server.body_limit_bytes,
@@ -98,7 +117,11 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       store,
       gateway: { keys, catalogue, providers, admission: services.admission, metrics, clock },
       gatewayRoutes: [pricingRoutes({ prices, clock })],
-      adminRoutes: [usageRoutes({ store, clock })],
+      adminRoutes: [
+        usageRoutes({ store, clock }),
+        limitsAdminRoutes({ db: store.db, clock, catalogue, limits, keys }),
+        billingAdminRoutes({ db: store.db, clock, limits, keys, config }),
+      ],
     });
     let url = '';
     if (options.listen !== false) {
@@ -114,6 +137,8 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const close = () => (closing ??= shutdown(app, services, config.server.shutdown_timeout_ms));
     return { app, services, url, bootstrapped, close };
   } catch (err) {
+    await limits?.close().catch(() => {});
+    await recorder?.close().catch(() => {});
     await usageMaintenance?.stop();
     await providers?.close().catch(() => {});
     await store.close().catch(() => {});
@@ -139,6 +164,9 @@ async function shutdown(app: FastifyInstance, services: Services, deadlineMs: nu
     app.server.closeAllConnections();
     await app.close().catch(() => {});
   }
+  // Settlements in flight, then the last usage events, before the store closes.
+  await services.limits.close().catch((err: unknown) => logger.error({ err }, 'closing limits failed'));
+  await services.recorder.close();
   await services.providers.close().catch(() => {});
   await services.usageMaintenance.stop();
   await services.store.close();

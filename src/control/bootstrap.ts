@@ -16,6 +16,8 @@ export interface BootstrapResult {
 export interface BootstrapOptions {
   organizationName: string;
   projectName: string;
+  /** Sets up a new organization's tier and trial credits, inside the bootstrap transaction. */
+  onOrganizationCreated?: (db: Kysely<Database>, organizationId: string, now: number) => Promise<void>;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function bootstrap(db: Kysely<Database>, keys: KeyService, clock: C
     const organizationId = newId('org');
     const projectId = newId('proj');
     await trx.insertInto('organizations').values({ id: organizationId, name: options.organizationName, status: 'active', created_at: now }).execute();
+    await options.onOrganizationCreated?.(trx, organizationId, now);
     await trx
       .insertInto('projects')
       .values({ id: projectId, organization_id: organizationId, name: options.projectName, status: 'active', created_at: now, archived_at: null })

@@ -105,6 +105,70 @@ export interface UsageRollupsHourlyTable {
   cost_picos: Int;
 }
 
+export interface OrganizationTiersTable {
+  organization_id: string;
+  tier: string;
+  updated_at: Int;
+}
+
+export interface ProjectRateLimitsTable {
+  project_id: string;
+  model: string;
+  max_requests_per_1_minute: NullableInt;
+  max_tokens_per_1_minute: NullableInt;
+  updated_at: Int;
+}
+
+export interface CreditAccountsTable {
+  organization_id: string;
+  granted_picos: Int;
+  debited_picos: Int;
+  updated_at: Int;
+}
+
+export interface LedgerEntriesTable {
+  id: string;
+  organization_id: string;
+  /** grant | usage */
+  kind: string;
+  /** Signed picodollars: grants positive, usage debits negative. */
+  amount_picos: Int;
+  description: string;
+  event_count: Int;
+  created_at: Int;
+}
+
+export interface SpendBudgetsTable {
+  /** organization | project | key */
+  scope: string;
+  scope_id: string;
+  monthly_limit_picos: NullableInt;
+  /** JSON array of percentages. */
+  thresholds: string;
+  updated_at: Int;
+}
+
+export interface SpendCountersTable {
+  scope: string;
+  scope_id: string;
+  /** Calendar month UTC, YYYY-MM. */
+  period: string;
+  spent_picos: Int;
+}
+
+export interface NotificationEventsTable {
+  id: string;
+  kind: string;
+  organization_id: string;
+  scope: string;
+  scope_id: string;
+  period: string;
+  threshold_percent: Int;
+  limit_picos: Int;
+  spent_picos: Int;
+  created_at: Int;
+}
+
 export interface Database {
   meta: MetaTable;
   organizations: OrganizationsTable;
@@ -112,4 +176,11 @@ export interface Database {
   api_keys: ApiKeysTable;
   usage_events: UsageEventsTable;
   usage_rollups_hourly: UsageRollupsHourlyTable;
+  organization_tiers: OrganizationTiersTable;
+  project_rate_limits: ProjectRateLimitsTable;
+  credit_accounts: CreditAccountsTable;
+  ledger_entries: LedgerEntriesTable;
+  spend_budgets: SpendBudgetsTable;
+  spend_counters: SpendCountersTable;
+  notification_events: NotificationEventsTable;
 }

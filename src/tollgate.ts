@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './common/clock.js';
 import type { Config } from './config/index.js';
+import { managementRoutes, publicRoutes } from './admin/index.js';
 import { bootstrap, createKeyService, type BootstrapResult, type KeyService } from './control/index.js';
+import { openKeyManagement, type KeyManagement } from './control/management.js';
 import { openAdmission, type Admission } from './gateway/index.js';
 import { createMetrics } from './metrics/index.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/index.js';
@@ -21,6 +23,8 @@ export interface Services {
   providers: ProviderRegistry;
   catalogue: Catalogue;
   admission: Admission;
+  /** Key lifecycle: cache sync, auth throttling, maintenance; the deps of the admin API. */
+  management: KeyManagement;
 }
 
 export interface Tollgate {
@@ -58,10 +62,11 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
   const { secret, source } = resolveServerSecret({ secret: config.secret, secretFile: config.secret_file, dataDir: config.data_dir });
   const store = await openStore({ databaseUrl: config.database_url, dataDir: config.data_dir });
   let providers: ProviderRegistry | undefined;
+  let management: KeyManagement | undefined;
   try {
     const applied = await store.migrate();
     logger.info({ store: store.dialect, location: store.location, migrations_applied: applied, secret_source: source }, 'store ready');
-    const keys = createKeyService({ db: store.db, secret, clock });
+    const keys = createKeyService({ db: store.db, secret, clock, lastUsedFlushMs: config.keys.last_used_flush_ms });
     const bootstrapped = await bootstrap(store.db, keys, clock, {
       organizationName: config.bootstrap.organization_name,
       projectName: config.bootstrap.project_name,
@@ -69,13 +74,16 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     providers = createProviderRegistry(config, clock, options.env ?? process.env);
     const catalogue = createCatalogue(config, providers, clock.now());
     const metrics = createMetrics();
-    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, admission: openAdmission };
+    management = await openKeyManagement({ config, db: store.db, keys, secret, clock, logger });
+    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, admission: openAdmission, management };
     const app = await buildApp({
       logger,
       bodyLimit: config.server.body_limit_bytes,
       trustProxy: config.server.trust_proxy,
       store,
-      gateway: { keys, catalogue, providers, admission: services.admission, metrics, clock },
+      gateway: { keys, authThrottle: management.authThrottle, catalogue, providers, admission: services.admission, metrics, clock },
+      adminRoutes: [managementRoutes(management.control)],
+      publicRoutes: [publicRoutes(management.control, management.authThrottle)],
     });
     let url = '';
     if (options.listen !== false) {
@@ -92,6 +100,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     return { app, services, url, bootstrapped, close };
   } catch (err) {
     await providers?.close().catch(() => {});
+    await management?.close().catch(() => {});
     await store.close().catch(() => {});
     throw err;
   }
@@ -112,6 +121,7 @@ async function shutdown(app: FastifyInstance, services: Services, deadlineMs: nu
     await app.close().catch(() => {});
   }
   await services.providers.close().catch(() => {});
+  await services.management.close().catch(() => {});
   await services.store.close();
   logger.info('stopped');
 }

@@ -5,6 +5,7 @@ import { firstRunBanner } from '../src/banner.js';
 import { ConfigError, loadConfig, redactConfig, type LoadConfigOptions } from '../src/config/index.js';
 import { openStore } from '../src/store/index.js';
 import { startTollgate } from '../src/tollgate.js';
+import { registerManagementCommands } from './manage.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -92,5 +93,7 @@ withConfig(configCommand.command('print').description('Print the effective confi
       process.stdout.write(toYaml(redactConfig(configFrom(flags))));
     }),
   );
+
+registerManagementCommands(program);
 
 await program.parseAsync(process.argv);

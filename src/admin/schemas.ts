@@ -98,6 +98,7 @@ export function normaliseQuery(query: unknown, arrays: readonly string[]): Recor
   const out: Record<string, unknown> = {};
   for (const [rawKey, value] of Object.entries((query ?? {}) as Record<string, unknown>)) {
     const key = rawKey.endsWith('[]') ? rawKey.slice(0, -2) : rawKey;
+    if (value === undefined) continue;
     if (arrays.includes(key)) {
       const list = Array.isArray(value) ? value : [value];
       out[key] = [...((out[key] as unknown[]) ?? []), ...list.flatMap((v) => String(v).split(','))];

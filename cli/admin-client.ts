@@ -1,4 +1,4 @@
-import { OPERATIONS, operationById } from '../src/admin/index.js';
+import { OPERATIONS, operationById, runOperation } from '../src/admin/index.js';
 import { systemClock } from '../src/common/clock.js';
 import { toOpenAIError } from '../src/common/openai-error.js';
 import type { Config } from '../src/config/index.js';
@@ -82,7 +82,7 @@ export async function localAdminClient(config: Config, organization?: string): P
       async call(operationId, input = {}) {
         const operation = OPERATIONS.find((o) => o.id === operationId)!;
         try {
-          return await operation.handler({ deps, actor }, { params: input.params ?? {}, query: input.query ?? {}, body: input.body });
+          return await runOperation(operation, { deps, actor }, { params: input.params ?? {}, query: input.query ?? {}, body: input.body });
         } catch (err) {
           const shaped = toOpenAIError(err, 'local');
           if (shaped.status >= 500) throw err;

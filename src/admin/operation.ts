@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { parseRequest } from '../contract/index.js';
-import type { Actor, ControlDeps } from '../control/index.js';
+import { getProject, type Actor, type ControlDeps } from '../control/index.js';
 import { normaliseQuery } from './schemas.js';
 
 /**
@@ -47,4 +47,14 @@ export function parseQuery<T extends z.ZodType>(schema: T, query: unknown, array
 /** A POST body; an empty body counts as `{}` so bodies with only optional fields may be left out. */
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   return parseRequest(schema, body === undefined || body === null ? {} : body);
+}
+
+/**
+ * Runs an operation: the project named in the path must belong to the
+ * caller's organization before anything else is looked at, so another
+ * organization gets the same 404 whatever it sends.
+ */
+export async function runOperation(operation: Operation, ctx: OperationContext, input: OperationInput): Promise<unknown> {
+  if (input.params.project_id !== undefined) await getProject(ctx.deps, ctx.actor, input.params.project_id);
+  return operation.handler(ctx, input);
 }

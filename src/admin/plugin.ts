@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Actor, ControlDeps, KeyPrincipal } from '../control/index.js';
-import { authenticate, authorizeRoute, type AuthDeps } from '../gateway/index.js';
+import { authenticate, authorizeRoute, checkSelectors, type AuthDeps } from '../gateway/index.js';
+import { runOperation } from './operation.js';
 import { OPERATIONS } from './operations.js';
 
 export type AdminDeps = AuthDeps;
@@ -16,6 +17,7 @@ export function adminPlugin(deps: AdminDeps, routes: FastifyPluginAsync[]): Fast
     app.addHook('onRequest', async (request) => {
       const principal = await authenticate(deps, request);
       authorizeRoute(principal, request.method, request.routeOptions.url);
+      checkSelectors(principal, request.headers);
       request.principal = principal;
     });
     for (const route of routes) await app.register(route);
@@ -36,7 +38,7 @@ export function managementRoutes(control: ControlDeps): FastifyPluginAsync {
         url: operation.path,
         handler: async (request) => {
           const actor = actorOf(request.principal!, request);
-          return operation.handler({ deps: control, actor }, { params: request.params as Record<string, string>, query: request.query, body: request.body });
+          return runOperation(operation, { deps: control, actor }, { params: request.params as Record<string, string>, query: request.query, body: request.body });
         },
       });
     }

@@ -35,7 +35,7 @@ export interface AuthDeps {
 }
 
 /** `OpenAI-Organization` / `OpenAI-Project`, when sent, must name the key's own. */
-function checkSelectors(principal: KeyPrincipal, headers: IncomingHttpHeaders): void {
+export function checkSelectors(principal: KeyPrincipal, headers: IncomingHttpHeaders): void {
   const org = headers['openai-organization'];
   if (typeof org === 'string' && org.trim() && org.trim() !== principal.organizationId) {
     throw new TollgateError('mismatched_organization');
@@ -65,6 +65,5 @@ export async function authenticate(deps: AuthDeps, request: FastifyRequest): Pro
     if (result.reason === 'ip_not_allowed') throw new TollgateError('ip_not_authorized');
     throw invalidKeyError(key);
   }
-  checkSelectors(result.principal, request.headers);
   return result.principal;
 }

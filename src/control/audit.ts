@@ -41,11 +41,40 @@ export interface AuditQuery extends PageQuery {
   effectiveAtLte?: number | undefined;
 }
 
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+let lastAuditId = '';
+
+/** Increments a Crockford base32 string by one (the random tail of an id). */
+function increment(text: string): string {
+  const chars = text.split('');
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const next = CROCKFORD.indexOf(chars[i]!) + 1;
+    if (next < 32) {
+      chars[i] = CROCKFORD[next]!;
+      return chars.join('');
+    }
+    chars[i] = '0';
+  }
+  return chars.join('');
+}
+
+/**
+ * Audit ids sort in the order events were recorded, even within one
+ * millisecond (the list is read newest first): a same-or-earlier id is bumped
+ * past the previous one, as monotonic ULIDs do.
+ */
+function nextAuditId(now: number): string {
+  let id = newId('aud', now);
+  if (id <= lastAuditId) id = lastAuditId.slice(0, 14) + increment(lastAuditId.slice(14));
+  lastAuditId = id;
+  return id;
+}
+
 export async function recordAudit(db: Kysely<Database>, clock: Clock, actor: Actor, event: AuditEvent): Promise<void> {
   await db
     .insertInto('audit_logs')
     .values({
-      id: newId('aud', clock.now()),
+      id: nextAuditId(clock.now()),
       organization_id: actor.organizationId,
       project_id: event.projectId,
       type: event.type,

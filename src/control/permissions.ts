@@ -29,6 +29,8 @@ export const RESOURCES = {
   api_keys: resource(['none', 'read', 'write'], ['api.organization.api_keys.read'], ['api.organization.api_keys.write'], 'Admin API: project keys and service accounts.'),
   admin_api_keys: resource(['none', 'read', 'write'], ['api.organization.admin_api_keys.read'], ['api.organization.admin_api_keys.write'], 'Admin API: admin keys.'),
   audit_logs: resource(['none', 'read'], ['api.organization.audit_logs.read'], [], 'Admin API: the audit log.'),
+  usage: resource(['none', 'read'], ['api.usage.read'], [], 'Admin API: usage and costs.'),
+  rate_limits: resource(['none', 'read', 'write'], ['api.organization.rate_limits.read'], ['api.organization.rate_limits.write'], 'Admin API: project rate limits.'),
 } satisfies Record<string, ResourceSpec>;
 
 export type Resource = keyof typeof RESOURCES;

@@ -22,6 +22,9 @@ export const ENDPOINT_SCOPES = {
   'admin_api_keys.read': { api: 'admin', scopes: ['api.organization.admin_api_keys.read'] },
   'admin_api_keys.write': { api: 'admin', scopes: ['api.organization.admin_api_keys.write'] },
   'audit_logs.read': { api: 'admin', scopes: ['api.organization.audit_logs.read'] },
+  'usage.read': { api: 'admin', scopes: ['api.usage.read'] },
+  'rate_limits.read': { api: 'admin', scopes: ['api.organization.rate_limits.read'] },
+  'rate_limits.write': { api: 'admin', scopes: ['api.organization.rate_limits.write'] },
 } as const satisfies Record<string, { api: 'inference' | 'admin'; scopes: readonly string[] }>;
 
 export type Endpoint = keyof typeof ENDPOINT_SCOPES;
@@ -57,6 +60,12 @@ export const ROUTE_ENDPOINTS: Record<string, Endpoint> = {
   'GET /v1/organization/admin_api_keys/:key_id': 'admin_api_keys.read',
   'DELETE /v1/organization/admin_api_keys/:key_id': 'admin_api_keys.write',
   'GET /v1/organization/audit_logs': 'audit_logs.read',
+  // OpenAI's usage, costs and rate-limit paths, for the metering and limits routes.
+  'GET /v1/organization/usage/completions': 'usage.read',
+  'GET /v1/organization/usage/embeddings': 'usage.read',
+  'GET /v1/organization/costs': 'usage.read',
+  [`GET ${P}/rate_limits`]: 'rate_limits.read',
+  [`POST ${P}/rate_limits/:rate_limit_id`]: 'rate_limits.write',
 };
 
 /** Routes that take no key at all (health, metrics, the OpenAPI document, leak reports). */

@@ -3,8 +3,7 @@ import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './common/clock.js';
 import type { Config } from './config/index.js';
 import { managementRoutes, publicRoutes } from './admin/index.js';
-import { bootstrap, createKeyService, type BootstrapResult, type KeyService } from './control/index.js';
-import { openKeyManagement, type KeyManagement } from './control/management.js';
+import { bootstrap, createKeyService, openKeyManagement, type BootstrapResult, type KeyManagement, type KeyService } from './control/index.js';
 import { openAdmission, type Admission } from './gateway/index.js';
 import { createMetrics } from './metrics/index.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/index.js';
@@ -67,6 +66,8 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const applied = await store.migrate();
     logger.info({ store: store.dialect, location: store.location, migrations_applied: applied, secret_source: source }, 'store ready');
     const keys = createKeyService({ db: store.db, secret, clock, lastUsedFlushMs: config.keys.last_used_flush_ms });
+    // Before bootstrap: if Redis is unreachable the start fails before any key is minted (and lost unshown).
+    management = await openKeyManagement({ config, db: store.db, keys, secret, clock, logger });
     const bootstrapped = await bootstrap(store.db, keys, clock, {
       organizationName: config.bootstrap.organization_name,
       projectName: config.bootstrap.project_name,
@@ -74,7 +75,6 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     providers = createProviderRegistry(config, clock, options.env ?? process.env);
     const catalogue = createCatalogue(config, providers, clock.now());
     const metrics = createMetrics();
-    management = await openKeyManagement({ config, db: store.db, keys, secret, clock, logger });
     const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, admission: openAdmission, management };
     const app = await buildApp({
       logger,

@@ -11,6 +11,8 @@ import type { Clock } from '../common/clock.js';
  * nothing on the success path).
  */
 export interface AuthThrottle {
+  /** Resolves once the shared counter is connected (or its first attempt failed). */
+  ready(): Promise<void>;
   /** Milliseconds until the address may try again, or 0. Answered from memory. */
   blockedFor(ip: string): number;
   recordFailure(ip: string): Promise<void>;
@@ -19,6 +21,16 @@ export interface AuthThrottle {
 
 const WINDOW_MS = 60_000;
 const MAX_TRACKED = 100_000;
+/** A failed request never waits longer than this for the shared count. */
+const REDIS_TIMEOUT_MS = 250;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('redis timeout')), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 interface Counter {
   window: number;
@@ -28,7 +40,10 @@ interface Counter {
 export function createAuthThrottle(options: { limit: number; clock: Clock; redis?: { url: string; prefix: string; logger: Logger } }): AuthThrottle {
   const { limit, clock } = options;
   const counters = new Map<string, Counter>();
-  const redis = options.redis ? new Redis(options.redis.url, { lazyConnect: false, maxRetriesPerRequest: 1 }) : null;
+  // No offline queue: while Redis is away a failure is counted locally at once instead of waiting.
+  const redis = options.redis ? new Redis(options.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
+  // Connection trouble is logged by the error handler; counting stays local meanwhile.
+  const connected = redis ? redis.connect().catch(() => {}) : Promise.resolve();
   redis?.on('error', (err) => options.redis!.logger.warn({ err: { message: err.message } }, 'redis (auth throttle) error'));
 
   function note(ip: string, window: number, count: number): void {
@@ -41,6 +56,7 @@ export function createAuthThrottle(options: { limit: number; clock: Clock; redis
   }
 
   return {
+    ready: () => connected,
     blockedFor(ip) {
       if (limit <= 0) return 0;
       const now = clock.now();
@@ -57,7 +73,8 @@ export function createAuthThrottle(options: { limit: number; clock: Clock; redis
       if (!redis) return;
       try {
         const key = `${options.redis!.prefix}auth-failures:${ip}:${window}`;
-        const [[, count]] = (await redis.multi().incr(key).pexpire(key, WINDOW_MS * 2).exec()) as [[unknown, number], unknown];
+        const shared = redis.multi().incr(key).pexpire(key, WINDOW_MS * 2).exec();
+        const [[, count]] = (await withTimeout(shared, REDIS_TIMEOUT_MS)) as [[unknown, number], unknown];
         note(ip, window, count);
       } catch {
         // Redis unreachable: the local count still throttles this instance.

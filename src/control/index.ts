@@ -18,3 +18,4 @@ export { createServiceAccount, deleteServiceAccount, getServiceAccount, listServ
 export { reportLeaks, MAX_LEAK_STRINGS, type LeakResult, type LeakOutcome } from './leaks.js';
 export { runMaintenance, startMaintenance } from './maintenance.js';
 export { createOrganization } from './organizations.js';
+export { openKeyManagement, type KeyManagement } from './management.js';

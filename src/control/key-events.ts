@@ -38,12 +38,19 @@ export async function createRedisKeyEvents(options: { url: string; prefix: strin
   const local = createLocalKeyEvents();
   const origin = randomUUID();
   const channel = `${options.prefix}key-invalidations`;
-  const redisOptions = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true };
-  const publisher = new Redis(options.url, redisOptions);
-  const subscriber = new Redis(options.url, redisOptions);
+  // The publisher fails fast while Redis is away (instances then catch up through store
+  // re-validation) rather than holding an admin call; the subscriber resubscribes on reconnect.
+  const publisher = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const subscriber = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   for (const client of [publisher, subscriber]) client.on('error', (err) => options.logger.warn({ err: { message: err.message } }, 'redis (key events) error'));
-  await Promise.all([publisher.connect(), subscriber.connect()]);
-  await subscriber.subscribe(channel);
+  try {
+    await Promise.all([publisher.connect(), subscriber.connect()]);
+    await subscriber.subscribe(channel);
+  } catch (err) {
+    publisher.disconnect();
+    subscriber.disconnect();
+    throw new Error(`Redis at redis_url is unreachable: ${(err as Error).message}`, { cause: err });
+  }
   subscriber.on('message', (_channel, text: string) => {
     let message: unknown;
     try {

@@ -25,6 +25,7 @@ export async function openKeyManagement(deps: { config: Config; db: Kysely<Datab
   const redis = config.redis_url ? { url: config.redis_url, prefix: config.redis_prefix, logger } : undefined;
   const events = redis ? await createRedisKeyEvents(redis) : createLocalKeyEvents();
   const authThrottle = createAuthThrottle({ limit: config.keys.max_failed_auth_per_minute, clock: deps.clock, redis });
+  await authThrottle.ready();
   const control: ControlDeps = { db: deps.db, clock: deps.clock, keys: deps.keys, events, secret: deps.secret };
   const sync = startKeyCacheSync({ db: deps.db, keys: deps.keys, events, clock: deps.clock, intervalMs: config.keys.revalidate_interval_ms, logger });
   const maintenance = startMaintenance(control, config.keys.maintenance_interval_ms, logger);

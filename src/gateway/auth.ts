@@ -34,14 +34,19 @@ export interface AuthDeps {
   authThrottle?: AuthThrottle;
 }
 
-/** `OpenAI-Organization` / `OpenAI-Project`, when sent, must name the key's own. */
+/**
+ * `OpenAI-Organization` / `OpenAI-Project`, when they carry a Tollgate id
+ * (`org_...`, `proj_...`), must name the key's own. Other values (an
+ * OPENAI_ORG_ID left in a developer's environment, `org-...`) are not ours to
+ * judge and are ignored, so existing clients keep working.
+ */
 export function checkSelectors(principal: KeyPrincipal, headers: IncomingHttpHeaders): void {
   const org = headers['openai-organization'];
-  if (typeof org === 'string' && org.trim() && org.trim() !== principal.organizationId) {
+  if (typeof org === 'string' && org.trim().startsWith('org_') && org.trim() !== principal.organizationId) {
     throw new TollgateError('mismatched_organization');
   }
   const project = headers['openai-project'];
-  if (typeof project === 'string' && project.trim() && principal.projectId !== null && project.trim() !== principal.projectId) {
+  if (typeof project === 'string' && project.trim().startsWith('proj_') && principal.projectId !== null && project.trim() !== principal.projectId) {
     throw new TollgateError('mismatched_project');
   }
 }

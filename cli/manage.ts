@@ -97,6 +97,12 @@ function secretNotice(value: any): string {
 }
 
 export function registerManagementCommands(program: Command): void {
+  registerProjectCommands(program);
+  registerKeyCommands(program);
+  registerAuditCommand(program);
+}
+
+function registerProjectCommands(program: Command): void {
   const projects = program.command('projects').description('Create, list, rename and archive projects.');
   withConnection(projects.command('list').description('List projects.'))
     .option('--include-archived', 'include archived projects')
@@ -131,9 +137,9 @@ export function registerManagementCommands(program: Command): void {
       const value = await c.call('archiveProject', { params: { project_id: id! } });
       return { value, text: formatObject(value) };
     }));
+}
 
-  registerKeyCommands(program);
-
+function registerAuditCommand(program: Command): void {
   withConnection(program.command('audit').description('Show the audit log, newest first.'))
     .option('--type <event_type...>', 'only these event types (api_key.created, api_key.revoked, project.archived, ...)')
     .option('--project <project_id...>', 'only events of these projects')

@@ -126,23 +126,30 @@ export function createKeyService(deps: { db: Kysely<Database>; secret: ServerSec
   // Bumped by every invalidation: a load that started before one must not repopulate the cache.
   let generation = 0;
 
-  function remember(hash: string, principal: KeyPrincipal | null, now: number): CacheEntry {
-    if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
+  function entryFor(principal: KeyPrincipal | null, now: number): CacheEntry {
     const ranges = principal?.allowedIps ? principal.allowedIps.map(parseRange).filter((r): r is IpRange => r !== null) : null;
-    const entry = { principal, ranges, until: now + (principal ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS) };
+    return { principal, ranges, until: now + (principal ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS) };
+  }
+
+  function remember(hash: string, entry: CacheEntry): CacheEntry {
+    if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
     cache.set(hash, entry);
-    if (principal) hashById.set(principal.keyId, hash);
+    if (entry.principal) hashById.set(entry.principal.keyId, hash);
     return entry;
   }
 
   async function lookup(hash: string, now: number): Promise<CacheEntry> {
     const cached = cache.get(hash);
     if (cached && cached.until > now) return cached;
-    const seen = generation;
-    const row = await loadQuery(db, hash);
-    const principal = isLive(row) ? principalOf(row) : null;
-    if (seen !== generation) return { principal, ranges: null, until: 0 };
-    return remember(hash, principal, now);
+    for (let attempt = 0; ; attempt++) {
+      const seen = generation;
+      const row = await loadQuery(db, hash);
+      const entry = entryFor(isLive(row) ? principalOf(row) : null, now);
+      if (seen === generation) return remember(hash, entry);
+      // An invalidation landed while loading: the row may predate it. Read again, and
+      // if changes keep racing, answer from the newest read without caching it.
+      if (attempt >= 2) return entry;
+    }
   }
 
   return {

@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMaintenance } from '../src/control/index.js';
 import { client, manualClock, type Call } from './helpers/admin.js';
+import { createPostgresDatabase, POSTGRES_URL } from './helpers/services.js';
 import { startTestTollgate, type TestTollgate } from './helpers/tollgate.js';
 
 const CHAT = { model: 'tollgate-sim', messages: [{ role: 'user', content: 'echo: hi' }] };
 
-describe('key lifecycle in one process', () => {
+const STORES = [{ store: 'SQLite' }, ...(POSTGRES_URL ? [{ store: 'PostgreSQL' }] : [])];
+
+describe.each(STORES)('key lifecycle in one process on $store', ({ store }) => {
   let tg: TestTollgate;
+  let dropDatabase: (() => Promise<void>) | undefined;
   let admin: Call;
   const clock = manualClock();
   const keysPath = () => `/v1/organization/projects/${tg.projectId}/api_keys`;
@@ -19,10 +23,19 @@ describe('key lifecycle in one process', () => {
 
   beforeAll(async () => {
     // Maintenance runs by hand here, so the background pass never races the assertions.
-    tg = await startTestTollgate({ keys: { maintenance_interval_ms: 3_600_000 } }, { clock });
+    let database_url: string | undefined;
+    if (store === 'PostgreSQL') {
+      const database = await createPostgresDatabase();
+      database_url = database.url;
+      dropDatabase = database.drop;
+    }
+    tg = await startTestTollgate({ database_url, keys: { maintenance_interval_ms: 3_600_000 } }, { clock });
     admin = client(tg.url, tg.adminKey);
   });
-  afterAll(() => tg.stop());
+  afterAll(async () => {
+    await tg?.stop();
+    await dropDatabase?.();
+  });
 
   it('revocation takes effect on the very next request', async () => {
     const key = await newKey();

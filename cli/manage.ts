@@ -1,68 +1,17 @@
 import { Command, Option } from 'commander';
-import { loadConfig } from '../src/config/index.js';
-import { CliError, httpAdminClient, localAdminClient, type AdminClient } from './admin-client.js';
+import { registerAccountCommands } from './manage-accounts.js';
+import { act, listFlags, secretNotice, withConnection } from './manage-common.js';
 import { formatList, formatObject, int, parseDuration, parsePermissions, parseTime } from './manage-format.js';
 
 /**
- * `tollgate projects|keys|audit`: the admin API from the shell. With --url
+ * `tollgate projects|keys|service-accounts|admin-keys|audit`: the admin API from the shell. With --url
  * (or TOLLGATE_URL) it talks to a running server using TOLLGATE_ADMIN_KEY;
  * otherwise it opens the local store (--data-dir / --config) directly.
  */
-interface ConnectionFlags {
-  url?: string;
-  dataDir?: string;
-  config?: string;
-  org?: string;
-  json?: boolean;
-}
-
-async function connect(flags: ConnectionFlags): Promise<AdminClient> {
-  const url = flags.url ?? process.env.TOLLGATE_URL;
-  if (url) {
-    const key = process.env.TOLLGATE_ADMIN_KEY;
-    if (!key) throw new CliError('set TOLLGATE_ADMIN_KEY to an admin key (sk-admin-...) to use --url');
-    return httpAdminClient(url, key);
-  }
-  const overrides: Record<string, unknown> = flags.dataDir ? { data_dir: flags.dataDir } : {};
-  return localAdminClient(loadConfig({ file: flags.config, overrides }).config, flags.org);
-}
-
-function withConnection(cmd: Command): Command {
-  return cmd
-    .option('--url <url>', 'a running server (env TOLLGATE_URL); the admin key comes from TOLLGATE_ADMIN_KEY')
-    .option('-d, --data-dir <dir>', 'use the local store in this data directory instead of a server')
-    .option('-c, --config <file>', 'config file for local mode (default: ./tollgate.yaml when present)')
-    .option('--org <id-or-name>', 'organization, in local mode when the store has several')
-    .option('--json', 'print the raw JSON answer');
-}
-
-type Action = (client: AdminClient, args: string[], flags: Record<string, any>) => Promise<{ value: any; text: string }>;
-
-/** Runs an action against a client; errors are printed plainly with exit code 1. */
-function act(action: Action) {
-  return async (...received: unknown[]) => {
-    const command = received[received.length - 1] as Command;
-    const flags = command.optsWithGlobals() as Record<string, any> & ConnectionFlags;
-    const args = received.slice(0, -2).filter((a): a is string => typeof a === 'string');
-    let client: AdminClient | undefined;
-    try {
-      client = await connect(flags);
-      const { value, text } = await action(client, args, flags);
-      process.stdout.write(`${flags.json ? JSON.stringify(value, null, 2) : text}\n`);
-    } catch (err) {
-      process.stderr.write(`tollgate: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    } finally {
-      await client?.close();
-    }
-  };
-}
-
 const PROJECT_COLUMNS = ['id', 'name', 'status', 'created_at'];
 const KEY_COLUMNS = ['id', 'name', 'redacted_value', 'kind', 'status', 'last_used_at', 'expires_at', 'rotation_due'];
 const AUDIT_COLUMNS = ['effective_at', 'type', 'actor.type', 'actor.ip_address', 'project.id', 'id'];
 
-const listFlags = (flags: Record<string, any>) => ({ limit: flags.limit, after: flags.after });
 
 function keyOptions(cmd: Command): Command {
   return cmd
@@ -92,13 +41,11 @@ function keyBody(flags: Record<string, any>): Record<string, unknown> {
   return body;
 }
 
-function secretNotice(value: any): string {
-  return `${formatObject(value)}\n\nThe secret above (value) is shown once: store it now.`;
-}
 
 export function registerManagementCommands(program: Command): void {
   registerProjectCommands(program);
   registerKeyCommands(program);
+  registerAccountCommands(program);
   registerAuditCommand(program);
 }
 

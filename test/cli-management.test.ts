@@ -94,7 +94,13 @@ describe('tollgate projects / keys / audit', { timeout: 120_000 }, () => {
     const program = new Command('tollgate').exitOverride();
     registerManagementCommands(program);
     const leaves = program.commands.flatMap((c) => (c.commands.length > 0 ? c.commands : [c]));
-    expect(leaves.map((c) => c.name())).toEqual(['list', 'create', 'show', 'rename', 'archive', 'create', 'list', 'show', 'update', 'revoke', 'rotate', 'audit']);
+    expect(leaves.map((c) => `${c.parent!.name()} ${c.name()}`)).toEqual([
+      ...['list', 'create', 'show', 'rename', 'archive'].map((n) => `projects ${n}`),
+      ...['create', 'list', 'show', 'update', 'revoke', 'rotate'].map((n) => `keys ${n}`),
+      ...['create', 'list', 'delete'].map((n) => `service-accounts ${n}`),
+      ...['create', 'list', 'revoke'].map((n) => `admin-keys ${n}`),
+      'tollgate audit',
+    ]);
     for (const command of leaves) {
       let help = '';
       command.configureOutput({ writeOut: (text) => void (help += text) });

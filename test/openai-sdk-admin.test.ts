@@ -18,7 +18,7 @@ describe('admin API through the openai SDK', () => {
     for (const name of ['sdk-1', 'sdk-2', 'sdk-3']) created.push(await org.projects.create({ name }));
     expect(created[0]).toMatchObject({ object: 'organization.project', name: 'sdk-1', status: 'active' });
     const names: string[] = [];
-    for await (const project of org.projects.list({ limit: 2 })) names.push(project.name);
+    for await (const project of org.projects.list({ limit: 2 })) names.push(project.name!);
     expect(names).toEqual(['Default', 'sdk-1', 'sdk-2', 'sdk-3']);
     expect((await org.projects.update(created[0]!.id, { name: 'sdk-renamed' })).name).toBe('sdk-renamed');
     expect((await org.projects.archive(created[1]!.id)).status).toBe('archived');
@@ -28,16 +28,16 @@ describe('admin API through the openai SDK', () => {
   it('manages service accounts and project keys', async () => {
     const projects = sdk.admin.organization.projects;
     const account = await projects.serviceAccounts.create(tg.projectId, { name: 'sdk-bot' });
-    expect(account.api_key.value).toMatch(/^sk-svcacct-/);
+    expect(account.api_key!.value).toMatch(/^sk-svcacct-/);
     const keys = [];
     for await (const key of projects.apiKeys.list(tg.projectId)) keys.push(key);
-    const listed = keys.find((k) => k.id === account.api_key.id)!;
+    const listed = keys.find((k) => k.id === account.api_key!.id)!;
     expect(listed).toMatchObject({ object: 'organization.project.api_key', owner: { type: 'service_account' } });
-    expect(listed.redacted_value).toBe(`sk-svcacct-...${account.api_key.value.slice(-4)}`);
-    const retrieved = await projects.apiKeys.retrieve(account.api_key.id, { project_id: tg.projectId });
-    expect(retrieved.id).toBe(account.api_key.id);
-    const deleted = await projects.apiKeys.delete(account.api_key.id, { project_id: tg.projectId });
-    expect(deleted).toEqual({ object: 'organization.project.api_key.deleted', id: account.api_key.id, deleted: true });
+    expect(listed.redacted_value).toBe(`sk-svcacct-...${account.api_key!.value.slice(-4)}`);
+    const retrieved = await projects.apiKeys.retrieve(account.api_key!.id, { project_id: tg.projectId });
+    expect(retrieved.id).toBe(account.api_key!.id);
+    const deleted = await projects.apiKeys.delete(account.api_key!.id, { project_id: tg.projectId });
+    expect(deleted).toEqual({ object: 'organization.project.api_key.deleted', id: account.api_key!.id, deleted: true });
     const gone = await projects.serviceAccounts.delete(account.id, { project_id: tg.projectId });
     expect(gone.deleted).toBe(true);
     await expect(projects.serviceAccounts.retrieve(account.id, { project_id: tg.projectId })).rejects.toBeInstanceOf(OpenAI.NotFoundError);

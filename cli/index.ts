@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { stringify as toYaml } from 'yaml';
-import { firstRunBanner } from '../src/banner.js';
 import { ConfigError, loadConfig, redactConfig, type LoadConfigOptions } from '../src/config/index.js';
-import { openStore } from '../src/store/index.js';
-import { startTollgate } from '../src/tollgate.js';
 import { registerManagementCommands } from './manage.js';
+import { estimateCommand } from './estimate.js';
+import { registerScan } from './scan.js';
+import { usageCommand } from './usage.js';
+
+// Commands import what they need when they run, so `tollgate scan` or `--help`
+// do not load the whole server.
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -55,6 +58,8 @@ withConfig(program.command('start').description('Start the server (creates the s
   .action((flags) =>
     run(async () => {
       const config = configFrom(flags);
+      const { startTollgate } = await import('../src/tollgate.js');
+      const { firstRunBanner } = await import('../src/banner.js');
       const tollgate = await startTollgate(config);
       if (tollgate.bootstrapped) process.stdout.write(firstRunBanner(tollgate.bootstrapped, tollgate.url));
       tollgate.services.logger.info({ url: tollgate.url }, `Tollgate listening on ${tollgate.url}`);
@@ -75,6 +80,7 @@ withConfig(program.command('migrate').description('Apply pending database migrat
   .action((flags) =>
     run(async () => {
       const config = configFrom(flags);
+      const { openStore } = await import('../src/store/index.js');
       const store = await openStore({ databaseUrl: config.database_url, dataDir: config.data_dir });
       try {
         const applied = await store.migrate();
@@ -94,6 +100,9 @@ withConfig(configCommand.command('print').description('Print the effective confi
     }),
   );
 
+registerScan(program);
+program.addCommand(estimateCommand());
+program.addCommand(usageCommand());
 registerManagementCommands(program);
 
 await program.parseAsync(process.argv);

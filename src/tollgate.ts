@@ -6,11 +6,13 @@ import { managementRoutes, publicRoutes } from './admin/index.js';
 import { bootstrap, createKeyService, openKeyManagement, type BootstrapResult, type KeyManagement, type KeyService } from './control/index.js';
 import { openAdmission, type Admission } from './gateway/index.js';
 import { createMetrics } from './metrics/index.js';
+import { createPriceCatalogue, pricingRoutes, type PriceCatalogue } from './pricing/index.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/index.js';
 import { createCatalogue, type Catalogue } from './routing/index.js';
 import { resolveServerSecret, type ServerSecret } from './secrets/index.js';
 import { buildApp } from './server/index.js';
 import { openStore, type Store } from './store/index.js';
+import { startUsageMaintenance, usageRoutes, type UsageMaintenance } from './usage/index.js';
 
 export interface Services {
   config: Config;
@@ -21,9 +23,12 @@ export interface Services {
   keys: KeyService;
   providers: ProviderRegistry;
   catalogue: Catalogue;
+  prices: PriceCatalogue;
   admission: Admission;
   /** Key lifecycle: cache sync, auth throttling, maintenance; the deps of the admin API. */
   management: KeyManagement;
+  /** Folds usage events into hourly rollups and prunes old raw events. */
+  usageMaintenance: UsageMaintenance;
 }
 
 export interface Tollgate {
@@ -46,12 +51,25 @@ export interface StartOptions {
 }
 
 export function createLogger(config: Config): Logger {
-  return pino({
-    level: config.log.level,
-    base: { service: 'tollgate' },
-    // Defence in depth: nothing logs headers or bodies, but if it ever does they are censored.
-    redact: { paths: ['req.headers.authorization', 'req.headers["api-key"]', 'headers.authorization', '*.api_key', '*.secret'], censor: '[redacted]' },
+  // Asynchronous writes: a log line per request must not cost a blocking syscall on the hot path.
+  // What is still buffered when the process exits is written synchronously then.
+  const destination = pino.destination({ dest: 1, sync: false });
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // stdout already closed: nothing more can be written
+    }
   });
+  return pino(
+    {
+      level: config.log.level,
+      base: { service: 'tollgate' },
+      // Defence in depth: nothing logs headers or bodies, but if it ever does they are censored.
+      redact: { paths: ['req.headers.authorization', 'req.headers["api-key"]', 'headers.authorization', '*.api_key', '*.secret'], censor: '[redacted]' },
+    },
+    destination,
+  );
 }
 
 /** Opens the store, migrates, bootstraps on first run, builds every service and starts listening. */
@@ -62,6 +80,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
   const store = await openStore({ databaseUrl: config.database_url, dataDir: config.data_dir });
   let providers: ProviderRegistry | undefined;
   let management: KeyManagement | undefined;
+  let usageMaintenance: UsageMaintenance | undefined;
   try {
     const applied = await store.migrate();
     logger.info({ store: store.dialect, location: store.location, migrations_applied: applied, secret_source: source }, 'store ready');
@@ -74,15 +93,18 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     });
     providers = createProviderRegistry(config, clock, options.env ?? process.env);
     const catalogue = createCatalogue(config, providers, clock.now());
+    const prices = createPriceCatalogue(config.pricing.models);
     const metrics = createMetrics();
-    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, admission: openAdmission, management };
+    usageMaintenance = startUsageMaintenance({ store, clock, logger, retentionDays: config.metering.retention_days, intervalMs: config.metering.rollup_interval_ms });
+    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, prices, admission: openAdmission, usageMaintenance, management };
     const app = await buildApp({
       logger,
       bodyLimit: config.server.body_limit_bytes,
       trustProxy: config.server.trust_proxy,
       store,
       gateway: { keys, authThrottle: management.authThrottle, catalogue, providers, admission: services.admission, metrics, clock },
-      adminRoutes: [managementRoutes(management.control)],
+      gatewayRoutes: [pricingRoutes({ prices, clock })],
+      adminRoutes: [usageRoutes({ store, clock }), managementRoutes(management.control)],
       publicRoutes: [publicRoutes(management.control, management.authThrottle)],
     });
     let url = '';
@@ -99,6 +121,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const close = () => (closing ??= shutdown(app, services, config.server.shutdown_timeout_ms));
     return { app, services, url, bootstrapped, close };
   } catch (err) {
+    await usageMaintenance?.stop();
     await providers?.close().catch(() => {});
     await management?.close().catch(() => {});
     await store.close().catch(() => {});
@@ -113,14 +136,19 @@ async function shutdown(app: FastifyInstance, services: Services, deadlineMs: nu
   const deadline = new Promise<'deadline'>((resolve) => {
     timer = setTimeout(() => resolve('deadline'), deadlineMs);
   });
+  // Keep-alive connections whose last response just finished would hold close() open until the
+  // deadline: close each one as soon as it turns idle.
+  const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
   const outcome = await Promise.race([app.close().then(() => 'drained' as const), deadline]);
   clearTimeout(timer);
+  clearInterval(reaper);
   if (outcome === 'deadline') {
     logger.warn('shutdown deadline reached: closing the remaining connections');
     app.server.closeAllConnections();
     await app.close().catch(() => {});
   }
   await services.providers.close().catch(() => {});
+  await services.usageMaintenance.stop();
   await services.management.close().catch(() => {});
   await services.store.close();
   logger.info('stopped');

@@ -55,6 +55,19 @@ export const modelSchema = z
   })
   .strict();
 
+const usdAmount = z.union([z.string().regex(/^\d+(\.\d{1,6})?$/, 'a USD amount with at most 6 decimals'), z.number().nonnegative()]);
+
+export const priceSchema = z
+  .object({
+    input: usdAmount.describe('USD per 1M input tokens.'),
+    cached_input: usdAmount.optional(),
+    cache_write: usdAmount.optional(),
+    output: usdAmount,
+    per_request: usdAmount.optional(),
+    effective_from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a YYYY-MM-DD date').optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: z
@@ -103,6 +116,27 @@ export const configSchema = z
     simulator: simulatorSchema.prefault({}),
     providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), providerSchema).default({}),
     models: z.array(modelSchema).default([]),
+    pricing: z
+      .object({
+        models: z
+          .record(z.string().min(1), z.union([priceSchema, z.array(priceSchema).min(1)]))
+          .default({})
+          .describe('Price overrides per model name (USD per 1M tokens as decimal text); a list gives a dated price history.'),
+      })
+      .strict()
+      .prefault({}),
+    metering: z
+      .object({
+        retention_days: z
+          .number()
+          .int()
+          .min(0)
+          .default(90)
+          .describe('Days raw usage events are kept once folded into the hourly rollups (0 keeps them forever).'),
+        rollup_interval_ms: z.number().int().min(1000).default(60_000).describe('How often new usage events are folded into the hourly rollups.'),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -79,6 +79,9 @@ export function issueToError(issue: z.core.$ZodIssue, input: unknown): TollgateE
       });
     }
     case 'invalid_union': {
+      if (value === undefined) {
+        return new TollgateError('missing_required_parameter', { param, message: `Missing required parameter: '${name}'.` });
+      }
       const discriminator = (issue as { note?: string }).note === 'No matching discriminator';
       if (discriminator) {
         return new TollgateError('invalid_value', { param, message: `Invalid value for '${name}': ${quote(value)} is not a supported kind.` });

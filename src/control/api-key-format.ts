@@ -18,8 +18,12 @@ const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 const BODY_LENGTH = 43; // 62^43 > 2^256
 const CHECK_LENGTH = 6; // 62^6 > 2^32
 
-/** Matches any Tollgate-shaped key in text (used by scanners too). */
-export const KEY_PATTERN = /sk-(?:proj|svcacct|admin)-[0-9A-Za-z]{49}(?![0-9A-Za-z])/g;
+/**
+ * Matches any Tollgate-shaped key in text (used by scanners too). The edges
+ * keep it from matching inside a longer token, such as an OpenAI key whose
+ * body also allows `_` and `-`.
+ */
+export const KEY_PATTERN = /(?<![0-9A-Za-z])sk-(?:proj|svcacct|admin)-[0-9A-Za-z]{49}(?![0-9A-Za-z_-])/g;
 
 function base62(value: bigint, length: number): string {
   let out = '';
@@ -31,7 +35,14 @@ function base62(value: bigint, length: number): string {
 }
 
 function checksum(prefix: string, body: string): string {
-  return base62(BigInt(crc32(prefix + body)), CHECK_LENGTH);
+  // A CRC32 fits a double exactly: plain number arithmetic, no bigint on the hot path.
+  let value = crc32(prefix + body);
+  let out = '';
+  for (let i = 0; i < CHECK_LENGTH; i++) {
+    out = ALPHABET[value % 62] + out;
+    value = Math.floor(value / 62);
+  }
+  return out;
 }
 
 export function generateKey(kind: KeyKind): string {
@@ -98,4 +109,17 @@ export function findKeys(text: string): FoundKey[] {
     found.push({ value, kind, index: match.index, checksumValid: parseKey(value) !== null, redacted: redactKey(value) });
   }
   return found;
+}
+
+/**
+ * The kind a Tollgate-shaped string claims by its prefix and length, whatever
+ * its checksum: scanners report look-alikes too, marked as such.
+ */
+export function keyShapeKind(candidate: string): KeyKind | null {
+  for (const [kind, prefix] of Object.entries(KEY_PREFIXES) as [KeyKind, string][]) {
+    if (!candidate.startsWith(prefix)) continue;
+    const rest = candidate.slice(prefix.length);
+    return rest.length === BODY_LENGTH + CHECK_LENGTH && /^[0-9A-Za-z]+$/.test(rest) ? kind : null;
+  }
+  return null;
 }

@@ -19,3 +19,4 @@ export { reportLeaks, MAX_LEAK_STRINGS, type LeakResult, type LeakOutcome } from
 export { runMaintenance, startMaintenance } from './maintenance.js';
 export { createOrganization } from './organizations.js';
 export { openKeyManagement, type KeyManagement } from './management.js';
+export { keyShapeKind } from './api-key-format.js';

@@ -66,12 +66,12 @@ function completionTextOf(completion: ChatCompletion): string {
 }
 
 /** Aborts when the client disconnects before the response is complete. */
-function clientSignal(request: FastifyRequest, reply: FastifyReply): AbortSignal {
+function clientSignal(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
+  // 'close' before the response finished = the client went away (or the socket broke).
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) controller.abort(new TollgateError('invalid_request', { message: 'client closed the connection' }));
   });
-  request.raw.once('aborted', () => controller.abort());
   return controller.signal;
 }
 
@@ -108,7 +108,7 @@ export async function chatCompletions(deps: GatewayDeps, request: FastifyRequest
   const startedAt = deps.clock.now();
   const ticket = await deps.admission.admit({ principal, model, endpoint: 'chat.completions', requestId: request.id, ...estimate });
   reply.headers(ticket.headers);
-  const signal = clientSignal(request, reply);
+  const signal = clientSignal(reply);
   const invokeOptions = { providers: deps.providers, model, requestId: request.id, clientHeaders: request.headers, signal };
 
   if (body.stream) return streamChat(deps, reply, body, ticket, invokeOptions, startedAt, estimate);
@@ -176,7 +176,7 @@ export async function embeddings(deps: GatewayDeps, request: FastifyRequest, rep
   const startedAt = deps.clock.now();
   const ticket = await deps.admission.admit({ principal, model, endpoint: 'embeddings', requestId: request.id, promptTokens, maxOutputTokens: 0 });
   reply.headers(ticket.headers);
-  const signal = clientSignal(request, reply);
+  const signal = clientSignal(reply);
   let done;
   try {
     done = await invoke({ providers: deps.providers, model, requestId: request.id, clientHeaders: request.headers, signal }, (provider, deployment, ctx) => {

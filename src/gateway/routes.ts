@@ -12,8 +12,8 @@ declare module 'fastify' {
   }
 }
 
-/** The OpenAI-compatible API under /v1: API-key auth on every route. */
-export function gatewayPlugin(deps: GatewayDeps): FastifyPluginAsync {
+/** The OpenAI-compatible API under /v1: API-key auth on every route; feature areas add `routes`. */
+export function gatewayPlugin(deps: GatewayDeps, routes: FastifyPluginAsync[] = []): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     app.decorateRequest('principal', undefined);
     app.decorateRequest('modelName', undefined);
@@ -26,5 +26,6 @@ export function gatewayPlugin(deps: GatewayDeps): FastifyPluginAsync {
     app.post('/embeddings', (request, reply) => embeddings(deps, request, reply));
     app.get('/models', (request) => listModels(deps, request));
     app.get('/models/:model', (request) => retrieveModel(deps, request));
+    for (const route of routes) await app.register(route);
   };
 }

@@ -15,6 +15,8 @@ export const ENDPOINT_SCOPES = {
   responses: { api: 'inference', scopes: ['api.responses.write', 'model.request'] },
   'responses.read': { api: 'inference', scopes: ['api.responses.read'] },
   'models.read': { api: 'inference', scopes: ['model.read'] },
+  // Public price list and cost estimates: any valid key of any kind, no scope.
+  pricing: { api: 'any', scopes: [] },
   'projects.read': { api: 'admin', scopes: ['api.organization.projects.read'] },
   'projects.write': { api: 'admin', scopes: ['api.organization.projects.write'] },
   'api_keys.read': { api: 'admin', scopes: ['api.organization.api_keys.read'] },
@@ -25,7 +27,7 @@ export const ENDPOINT_SCOPES = {
   'usage.read': { api: 'admin', scopes: ['api.usage.read'] },
   'rate_limits.read': { api: 'admin', scopes: ['api.organization.rate_limits.read'] },
   'rate_limits.write': { api: 'admin', scopes: ['api.organization.rate_limits.write'] },
-} as const satisfies Record<string, { api: 'inference' | 'admin'; scopes: readonly string[] }>;
+} as const satisfies Record<string, { api: 'inference' | 'admin' | 'any'; scopes: readonly string[] }>;
 
 export type Endpoint = keyof typeof ENDPOINT_SCOPES;
 
@@ -40,6 +42,8 @@ export const ROUTE_ENDPOINTS: Record<string, Endpoint> = {
   'GET /v1/responses/:response_id': 'responses.read',
   'GET /v1/models': 'models.read',
   'GET /v1/models/:model': 'models.read',
+  'GET /v1/pricing': 'pricing',
+  'POST /v1/pricing/estimate': 'pricing',
   'GET /v1/organization/projects': 'projects.read',
   'POST /v1/organization/projects': 'projects.write',
   [`GET ${P}`]: 'projects.read',
@@ -88,7 +92,7 @@ export function authorize(principal: KeyPrincipal, endpoint: Endpoint): void {
       message: 'This endpoint requires an admin API key (sk-admin-...). Project and service account keys work only on the inference API.',
     });
   }
-  const missing = rule.scopes.filter((scope) => !grantsScope(principal.permissions, scope));
+  const missing = (rule.scopes as readonly string[]).filter((scope) => !grantsScope(principal.permissions, scope));
   if (missing.length > 0) throw missingScope(missing);
 }
 

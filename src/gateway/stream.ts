@@ -67,5 +67,67 @@ export function chatSse(source: AsyncIterable<ChatChunk>, options: ChatSseOption
       });
     }
   }
-  return Readable.from(frames(), { objectMode: false });
+  return new CoalescingReadable(frames());
+}
+
+/**
+ * A readable over an async iterator of SSE frames that writes every frame that
+ * arrived within one turn of the event loop in a single chunk: an upstream
+ * read holding twenty events becomes one socket write, not twenty. It pulls
+ * only while the socket wants data, so a slow reader slows the upstream.
+ */
+class CoalescingReadable extends Readable {
+  private pending = '';
+  private flushScheduled = false;
+  private pumping = false;
+  private wanted = false;
+  private static readonly MAX_PENDING = 64 * 1024;
+
+  constructor(private readonly source: AsyncGenerator<string>) {
+    super();
+  }
+
+  override _read(): void {
+    this.wanted = true;
+    if (!this.pumping) void this.pump();
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    this.source.return(undefined).then(
+      () => callback(err),
+      () => callback(err),
+    );
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      while (this.wanted && !this.destroyed) {
+        const next = await this.source.next();
+        if (next.done) {
+          this.flush();
+          this.push(null);
+          return;
+        }
+        this.pending += next.value;
+        if (this.pending.length >= CoalescingReadable.MAX_PENDING) this.flush();
+        else if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          setImmediate(() => this.flush());
+        }
+      }
+    } catch (err) {
+      this.destroy(err as Error);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.pending === '' || this.destroyed) return;
+    const text = this.pending;
+    this.pending = '';
+    if (!this.push(text)) this.wanted = false;
+  }
 }

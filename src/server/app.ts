@@ -17,6 +17,8 @@ export interface AppOptions {
   adminRoutes?: FastifyPluginAsync[];
   /** Routes that take no key (the OpenAPI document, leak reports), mounted at the root. */
   publicRoutes?: FastifyPluginAsync[];
+  /** Feature routes of the /v1 API (any valid key), e.g. pricing. */
+  gatewayRoutes?: FastifyPluginAsync[];
 }
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -55,6 +57,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request (it costs a serialisation of the bindings on the hot path):
+    // log lines carry `reqId` explicitly instead.
+    childLoggerFactory: (logger) => logger,
     genReqId: requestId,
     bodyLimit: options.bodyLimit,
     trustProxy: options.trustProxy,
@@ -72,27 +77,42 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addContentTypeParser('*', { parseAs: 'string' }, parseJson);
   app.decorateRequest('startedAt', 0n);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: no promise per hook on the hot path.
+  app.addHook('onRequest', (request, reply, done) => {
     request.startedAt = process.hrtime.bigint();
     reply.header('x-request-id', request.id);
+    done();
   });
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     const ms = Number((process.hrtime.bigint() - request.startedAt) / 1_000_000n);
     reply.header('openai-processing-ms', String(ms));
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  const recorders = new Map<string, { requests: { inc(): void }; duration: { observe(v: number): void } }>();
+  app.addHook('onResponse', (request, reply, done) => {
     const seconds = Number(process.hrtime.bigint() - request.startedAt) / 1e9;
     const route = routeLabel(request);
     const status = String(reply.statusCode);
-    metrics.requests.inc({ route, method: request.method, status, model: request.modelName ?? '' });
-    metrics.requestDuration.observe({ route, method: request.method, status }, seconds);
+    // Label children are looked up once per label set, not hashed on every request.
+    const labels = `${route}\n${request.method}\n${status}\n${request.modelName ?? ''}`;
+    let recorder = recorders.get(labels);
+    if (!recorder) {
+      recorder = {
+        requests: metrics.requests.labels(route, request.method, status, request.modelName ?? ''),
+        duration: metrics.requestDuration.labels(route, request.method, status),
+      };
+      if (recorders.size < 10_000) recorders.set(labels, recorder);
+    }
+    recorder.requests.inc();
+    recorder.duration.observe(seconds);
     // One access line per request: never headers, bodies or keys.
-    request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(seconds * 1000), model: request.modelName, key: request.principal?.keyId }, 'request');
+    request.log.info({ reqId: request.id, method: request.method, route, status: reply.statusCode, ms: Math.round(seconds * 1000), model: request.modelName, key: request.principal?.keyId }, 'request');
+    done();
   });
 
   app.setErrorHandler((err, request, reply) => {
     const shaped = toOpenAIError(err, request.id);
-    if (shaped.status >= 500) request.log.error({ err: err instanceof TollgateError ? { name: err.errorName, context: err.context } : err }, 'request failed');
+    if (shaped.status >= 500) request.log.error({ reqId: request.id, err: err instanceof TollgateError ? { name: err.errorName, context: err.context } : err }, 'request failed');
     reply.code(shaped.status).headers(shaped.headers).send(shaped.body);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -117,6 +137,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(adminPlugin({ keys: options.gateway.keys, authThrottle: options.gateway.authThrottle }, options.adminRoutes ?? []), { prefix: '/v1/organization' });
   for (const route of options.publicRoutes ?? []) await app.register(route);
-  await app.register(gatewayPlugin(options.gateway), { prefix: '/v1' });
+  await app.register(gatewayPlugin(options.gateway, options.gatewayRoutes ?? []), { prefix: '/v1' });
   return app;
 }

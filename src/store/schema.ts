@@ -105,6 +105,55 @@ export interface NotificationEventsTable {
   delivered_at: NullableInt;
 }
 
+export interface UsageEventsTable {
+  id: string;
+  request_id: string;
+  organization_id: string;
+  project_id: string | null;
+  api_key_id: string | null;
+  /** chat.completions | completions | embeddings | responses */
+  endpoint: string;
+  /** Public model name the client asked for (after alias resolution). */
+  model: string;
+  provider: string | null;
+  deployment_model: string | null;
+  prompt_tokens: Int;
+  cached_tokens: Int;
+  cache_write_tokens: Int;
+  completion_tokens: Int;
+  reasoning_tokens: Int;
+  cost_picos: Int;
+  /** 1 when tokens were counted by Tollgate because the upstream reported none. */
+  usage_estimated: Int;
+  latency_ms: Int;
+  ttft_ms: NullableInt;
+  /** ok | error | aborted */
+  status: string;
+  http_status: Int;
+  error_code: string | null;
+  created_at: Int;
+  /** Set (epoch ms) when the hourly rollup folded this event in; null until then. */
+  rolled_up_at?: NullableInt;
+}
+
+/** Sums of usage_events per (organization, hour, project, key, model, endpoint); '' = none. */
+export interface UsageRollupsHourlyTable {
+  hour_start: Int;
+  organization_id: string;
+  project_id: string;
+  api_key_id: string;
+  model: string;
+  endpoint: string;
+  events: Int;
+  failed_events: Int;
+  prompt_tokens: Int;
+  cached_tokens: Int;
+  cache_write_tokens: Int;
+  completion_tokens: Int;
+  reasoning_tokens: Int;
+  cost_picos: Int;
+}
+
 export interface Database {
   meta: MetaTable;
   organizations: OrganizationsTable;
@@ -113,4 +162,6 @@ export interface Database {
   service_accounts: ServiceAccountsTable;
   audit_logs: AuditLogsTable;
   notification_events: NotificationEventsTable;
+  usage_events: UsageEventsTable;
+  usage_rollups_hourly: UsageRollupsHourlyTable;
 }

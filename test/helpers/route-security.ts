@@ -80,13 +80,14 @@ export function expectedFor(route: string, name: CaseName): Expected {
     case 'wrong IP':
       return { status: 401, code: 'ip_not_authorized' };
     case 'project key of another project':
-      return api === 'inference' ? { status: 401, code: 'mismatched_project' } : { status: 403, code: 'permission_denied' };
+      return api === 'admin' ? { status: 403, code: 'permission_denied' } : { status: 401, code: 'mismatched_project' };
     case 'restricted key without the scope':
-      return missing(scopes);
+      return scopes.length === 0 ? { status: 'reached' } : missing(scopes);
     case 'read-only key':
       return write ? missing(scopes.filter((s) => !s.endsWith('.read'))) : { status: 'reached' };
     case 'admin key on inference':
       return api === 'inference' ? { status: 403, code: 'permission_denied' } : { status: 'reached' };
+    // (routes open to every kind of key, `api: 'any'`, take the inference keys above)
     case 'valid':
       return { status: 'reached' };
     case 'admin key of another organization':
@@ -104,7 +105,7 @@ function pathOf(route: string, ids: Record<string, string>): string {
 }
 
 function keyFor(fixture: SecurityFixture, route: string, name: CaseName): string | null {
-  const keys = routeInfo(route).api === 'inference' ? fixture.inference : fixture.admin;
+  const keys = routeInfo(route).api === 'admin' ? fixture.admin : fixture.inference;
   switch (name) {
     case 'no key':
       return null;

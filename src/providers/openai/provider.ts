@@ -1,4 +1,4 @@
-import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { TollgateError } from '../../common/errors.js';
 import { decodeSse } from '../../common/sse.js';
 import type { ProviderConfig } from '../../config/index.js';
@@ -22,15 +22,17 @@ export interface OpenAIProviderOptions {
  */
 export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
   const { id, config, apiKey } = options;
-  const baseUrl = (config.base_url ?? 'https://api.openai.com/v1').replace(/\/+$/, '');
-  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 256, headersTimeout: config.timeout_ms, bodyTimeout: config.timeout_ms });
+  const base = new URL((config.base_url ?? 'https://api.openai.com/v1').replace(/\/+$/, ''));
+  const basePath = base.pathname === '/' ? '' : base.pathname;
+  // One keep-alive pool per upstream origin; paths are joined without re-parsing a URL per request.
+  const dispatcher = new Pool(base.origin, { keepAliveTimeout: 30_000, connections: 256, headersTimeout: config.timeout_ms, bodyTimeout: config.timeout_ms });
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...config.headers };
   if (apiKey) headers.authorization = `Bearer ${apiKey}`;
 
   async function post(path: string, body: unknown, ctx: CallContext): Promise<Dispatcher.ResponseData> {
     let response: Dispatcher.ResponseData;
     try {
-      response = await undiciRequest(`${baseUrl}${path}`, { method: 'POST', dispatcher, headers, body: JSON.stringify(body), signal: ctx.signal });
+      response = await dispatcher.request({ path: `${basePath}${path}`, method: 'POST', headers, body: JSON.stringify(body), signal: ctx.signal });
     } catch (err) {
       throw mapTransportError(err, id, ctx.signal);
     }

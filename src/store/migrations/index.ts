@@ -1,6 +1,8 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001-foundation.js';
 import * as m002 from './002-key-lifecycle.js';
+import * as m003 from './003-usage-events.js';
+import * as m006 from './006-usage-rollups.js';
 
 /**
  * The ordered list of migrations. Names sort in application order; a new
@@ -9,6 +11,8 @@ import * as m002 from './002-key-lifecycle.js';
 export const migrations: Record<string, Migration> = {
   '001-foundation': m001,
   '002-key-lifecycle': m002,
+  '003-usage-events': m003,
+  '006-usage-rollups': m006,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,132 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Database } from '../store/index.js';
+import { toBigInt } from '../store/index.js';
+
+/**
+ * Sums of usage per time bucket (and optional groups), in one SQL statement
+ * that means the same on SQLite and PostgreSQL: the bucket of an event is
+ * `(created_at - origin) / width` in BIGINT integer division (both dialects
+ * truncate, and the operands are never negative).
+ *
+ * With rollups, hours that lie wholly inside the range are read from
+ * usage_rollups_hourly plus the events of those hours not yet folded in;
+ * the partial hours at either end come from the raw events. A fold moves an
+ * event from "not folded" to its hour's sums in one transaction, and the
+ * UNION ALL below runs as one statement (one snapshot), so every event is
+ * counted exactly once however reads and folds interleave.
+ */
+
+export type AggregateGroup = 'project_id' | 'api_key_id' | 'model';
+
+export const HOUR_MS = 3_600_000;
+
+export interface AggregateRequest {
+  organizationId: string;
+  /** Endpoints counted; null = all. */
+  endpoints: readonly string[] | null;
+  /** Range in epoch ms, [from, to). */
+  from: number;
+  to: number;
+  /** Bucket grid: bucket i covers [origin + i*width, origin + (i+1)*width). */
+  origin: number;
+  width: number;
+  /** Whole hours may come from the hourly rollups (width must be a multiple of an hour, origin hour-aligned). */
+  useRollups: boolean;
+  projectIds: readonly string[];
+  apiKeyIds: readonly string[];
+  models: readonly string[];
+  groupBy: readonly AggregateGroup[];
+}
+
+export interface AggregateRow {
+  bucket: number;
+  projectId: string | null;
+  apiKeyId: string | null;
+  model: string | null;
+  events: bigint;
+  failedEvents: bigint;
+  promptTokens: bigint;
+  cachedTokens: bigint;
+  cacheWriteTokens: bigint;
+  completionTokens: bigint;
+  reasoningTokens: bigint;
+  costPicos: bigint;
+}
+
+const SUMS = ['events', 'failed_events', 'prompt_tokens', 'cached_tokens', 'cache_write_tokens', 'completion_tokens', 'reasoning_tokens', 'cost_picos'] as const;
+
+/** A number bound as BIGINT on both dialects (better-sqlite3 binds JS numbers as REAL). */
+const int = (n: number): RawBuilder<number> => sql<number>`cast(${n} as bigint)`;
+
+function filters(req: AggregateRequest, nullable: boolean): RawBuilder<unknown>[] {
+  const out: RawBuilder<unknown>[] = [];
+  const col = (name: string) => (nullable ? sql`coalesce(${sql.ref(name)}, '')` : sql.ref(name));
+  if (req.endpoints) out.push(sql`endpoint in (${sql.join(req.endpoints)})`);
+  if (req.projectIds.length > 0) out.push(sql`${col('project_id')} in (${sql.join(req.projectIds)})`);
+  if (req.apiKeyIds.length > 0) out.push(sql`${col('api_key_id')} in (${sql.join(req.apiKeyIds)})`);
+  if (req.models.length > 0) out.push(sql`model in (${sql.join(req.models)})`);
+  return out;
+}
+
+const and = (parts: RawBuilder<unknown>[]) => sql.join(parts, sql` and `);
+
+function rawPart(req: AggregateRequest, fullFrom: number, fullTo: number): RawBuilder<unknown> {
+  const where = [
+    sql`organization_id = ${req.organizationId}`,
+    sql`created_at >= ${int(req.from)}`,
+    sql`created_at < ${int(req.to)}`,
+    sql`(rolled_up_at is null or created_at < ${int(fullFrom)} or created_at >= ${int(fullTo)})`,
+    ...filters(req, true),
+  ];
+  return sql`select (created_at - ${int(req.origin)}) / ${int(req.width)} as bucket,
+      coalesce(project_id, '') as project_id, coalesce(api_key_id, '') as api_key_id, model,
+      cast(1 as bigint) as events, cast(case when status = 'error' then 1 else 0 end as bigint) as failed_events,
+      prompt_tokens, cached_tokens, cache_write_tokens, completion_tokens, reasoning_tokens, cost_picos
+    from usage_events where ${and(where)}`;
+}
+
+function rollupPart(req: AggregateRequest, fullFrom: number, fullTo: number): RawBuilder<unknown> {
+  const where = [
+    sql`organization_id = ${req.organizationId}`,
+    sql`hour_start >= ${int(fullFrom)}`,
+    sql`hour_start < ${int(fullTo)}`,
+    ...filters(req, false),
+  ];
+  return sql`select (hour_start - ${int(req.origin)}) / ${int(req.width)} as bucket,
+      project_id, api_key_id, model, ${sql.raw(SUMS.join(', '))}
+    from usage_rollups_hourly where ${and(where)}`;
+}
+
+/** The whole hours inside [from, to) that rollups may answer; empty (from, from) when none. */
+function wholeHours(req: AggregateRequest): { fullFrom: number; fullTo: number } {
+  const fullFrom = Math.ceil(req.from / HOUR_MS) * HOUR_MS;
+  const fullTo = Math.floor(req.to / HOUR_MS) * HOUR_MS;
+  if (!req.useRollups || fullFrom >= fullTo) return { fullFrom: req.from, fullTo: req.from };
+  return { fullFrom, fullTo };
+}
+
+export async function aggregateUsage(db: Kysely<Database>, req: AggregateRequest): Promise<AggregateRow[]> {
+  if (req.useRollups && (req.width % HOUR_MS !== 0 || req.origin % HOUR_MS !== 0)) throw new Error('rollups need an hour-aligned bucket grid');
+  const { fullFrom, fullTo } = wholeHours(req);
+  const source = fullFrom < fullTo ? sql`${rawPart(req, fullFrom, fullTo)} union all ${rollupPart(req, fullFrom, fullTo)}` : rawPart(req, fullFrom, fullTo);
+  const keys = [sql.ref('bucket'), ...req.groupBy.map((g) => sql.ref(g))];
+  const sums = sql.raw(SUMS.map((s) => `sum(${s}) as ${s}`).join(', '));
+  const groupCols = req.groupBy.length > 0 ? sql`, ${sql.join(req.groupBy.map((g) => sql.ref(g)))}` : sql``;
+  const result = await sql<Record<string, unknown>>`select bucket${groupCols}, ${sums} from (${source}) u
+    group by ${sql.join(keys)} order by ${sql.join(keys)}`.execute(db);
+  const text = (row: Record<string, unknown>, g: AggregateGroup) => (req.groupBy.includes(g) && row[g] !== '' ? (row[g] as string) : null);
+  return result.rows.map((row) => ({
+    bucket: Number(row.bucket),
+    projectId: text(row, 'project_id'),
+    apiKeyId: text(row, 'api_key_id'),
+    model: text(row, 'model'),
+    events: toBigInt(row.events as bigint),
+    failedEvents: toBigInt(row.failed_events as bigint),
+    promptTokens: toBigInt(row.prompt_tokens as bigint),
+    cachedTokens: toBigInt(row.cached_tokens as bigint),
+    cacheWriteTokens: toBigInt(row.cache_write_tokens as bigint),
+    completionTokens: toBigInt(row.completion_tokens as bigint),
+    reasoningTokens: toBigInt(row.reasoning_tokens as bigint),
+    costPicos: toBigInt(row.cost_picos as bigint),
+  }));
+}

@@ -6,6 +6,7 @@ import { createKeyService, createLocalKeyEvents, createRedisKeyEvents, type Acto
 import { resolveServerSecret } from '../src/secrets/index.js';
 import { openStore } from '../src/store/index.js';
 import pino from 'pino';
+import { CliError } from './manage-format.js';
 
 /**
  * The CLI's way to the admin API operations: over HTTP to a running server
@@ -17,9 +18,6 @@ export interface AdminClient {
   close(): Promise<void>;
 }
 
-export class CliError extends Error {
-  override readonly name = 'CliError';
-}
 
 function queryString(query: Record<string, unknown>, arrays: readonly string[]): string {
   const search = new URLSearchParams();

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../src/config/index.js';
-import { CliError, httpAdminClient, localAdminClient, type AdminClient } from './admin-client.js';
-import { formatObject } from './manage-format.js';
+import type { AdminClient } from './admin-client.js';
+import { CliError, formatObject } from './manage-format.js';
 
 /** What every management command shares: how it connects, its flags, how it prints and fails. */
 interface ConnectionFlags {
@@ -12,7 +12,9 @@ interface ConnectionFlags {
   json?: boolean;
 }
 
+/** The client is loaded when a command runs, so `tollgate --help` does not load the server. */
 async function connect(flags: ConnectionFlags): Promise<AdminClient> {
+  const { httpAdminClient, localAdminClient } = await import('./admin-client.js');
   const url = flags.url ?? process.env.TOLLGATE_URL;
   if (url) {
     const key = process.env.TOLLGATE_ADMIN_KEY;

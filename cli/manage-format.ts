@@ -1,4 +1,8 @@
-import { CliError } from './admin-client.js';
+
+/** A mistake the user can fix: printed as is, exit code 1. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
 
 /** Parsing of CLI option values and printing of API objects. */
 

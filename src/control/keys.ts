@@ -15,7 +15,8 @@ export interface KeyPrincipal {
   name: string;
   organizationId: string;
   projectId: string | null;
-  serviceAccountId: string | null;
+  /** The service account holding the key (service account keys only). */
+  serviceAccountId?: string | null;
   permissions: Permissions;
   /** When the key stops working: its expiry or the end of a rotation grace, whichever is first. */
   expiresAt: number | null;

@@ -31,6 +31,8 @@ export const RESOURCES = {
   audit_logs: resource(['none', 'read'], ['api.organization.audit_logs.read'], [], 'Admin API: the audit log.'),
   usage: resource(['none', 'read'], ['api.usage.read'], [], 'Admin API: usage and costs.'),
   rate_limits: resource(['none', 'read', 'write'], ['api.organization.rate_limits.read'], ['api.organization.rate_limits.write'], 'Admin API: project rate limits.'),
+  billing: resource(['none', 'read', 'write'], ['api.organization.billing.read'], ['api.organization.billing.write'], 'Admin API: credits, tiers and budgets.'),
+  providers: resource(['none', 'read', 'write'], ['api.organization.providers.read'], ['api.organization.providers.write'], 'Admin API: upstream provider credentials.'),
 } satisfies Record<string, ResourceSpec>;
 
 export type Resource = keyof typeof RESOURCES;

@@ -27,6 +27,10 @@ export const ENDPOINT_SCOPES = {
   'usage.read': { api: 'admin', scopes: ['api.usage.read'] },
   'rate_limits.read': { api: 'admin', scopes: ['api.organization.rate_limits.read'] },
   'rate_limits.write': { api: 'admin', scopes: ['api.organization.rate_limits.write'] },
+  'billing.read': { api: 'admin', scopes: ['api.organization.billing.read'] },
+  'billing.write': { api: 'admin', scopes: ['api.organization.billing.write'] },
+  'providers.read': { api: 'admin', scopes: ['api.organization.providers.read'] },
+  'providers.write': { api: 'admin', scopes: ['api.organization.providers.write'] },
 } as const satisfies Record<string, { api: 'inference' | 'admin' | 'any'; scopes: readonly string[] }>;
 
 export type Endpoint = keyof typeof ENDPOINT_SCOPES;
@@ -64,12 +68,28 @@ export const ROUTE_ENDPOINTS: Record<string, Endpoint> = {
   'GET /v1/organization/admin_api_keys/:key_id': 'admin_api_keys.read',
   'DELETE /v1/organization/admin_api_keys/:key_id': 'admin_api_keys.write',
   'GET /v1/organization/audit_logs': 'audit_logs.read',
-  // OpenAI's usage, costs and rate-limit paths, for the metering and limits routes.
+  // Usage and costs (metering), OpenAI's paths.
   'GET /v1/organization/usage/completions': 'usage.read',
   'GET /v1/organization/usage/embeddings': 'usage.read',
   'GET /v1/organization/costs': 'usage.read',
-  [`GET ${P}/rate_limits`]: 'rate_limits.read',
-  [`POST ${P}/rate_limits/:rate_limit_id`]: 'rate_limits.write',
+  // Limits and billing.
+  'GET /v1/organization/projects/:projectId/rate_limits': 'rate_limits.read',
+  'GET /v1/organization/projects/:projectId/rate_limits/:rateLimitId': 'rate_limits.read',
+  'POST /v1/organization/projects/:projectId/rate_limits/:rateLimitId': 'rate_limits.write',
+  'GET /v1/organization/projects/:projectId/api_keys/:keyId/limits': 'api_keys.read',
+  'POST /v1/organization/projects/:projectId/api_keys/:keyId/limits': 'api_keys.write',
+  'GET /v1/organization/credits': 'billing.read',
+  'POST /v1/organization/credits/grants': 'billing.write',
+  'GET /v1/organization/limits/tier': 'billing.read',
+  'POST /v1/organization/limits/tier': 'billing.write',
+  'GET /v1/organization/budget': 'billing.read',
+  'POST /v1/organization/budget': 'billing.write',
+  'GET /v1/organization/projects/:projectId/budget': 'billing.read',
+  'POST /v1/organization/projects/:projectId/budget': 'billing.write',
+  // Upstream provider credentials.
+  'GET /v1/organization/providers': 'providers.read',
+  'PUT /v1/organization/providers/:provider_id/key': 'providers.write',
+  'DELETE /v1/organization/providers/:provider_id/key': 'providers.write',
 };
 
 /** Routes that take no key at all (health, metrics, the OpenAPI document, leak reports). */

@@ -68,7 +68,7 @@ const missing = (scopes: readonly string[]): Expected => ({ status: 403, code: '
 
 export function expectedFor(route: string, name: CaseName): Expected {
   const { api, scopes, write } = routeInfo(route);
-  const hasIds = /:(project_id|key_id|service_account_id)/.test(route);
+  const hasIds = /:(project_id|projectId|key_id|keyId|service_account_id)/.test(route);
   switch (name) {
     case 'no key':
       return { status: 401, code: null };
@@ -101,7 +101,10 @@ const PROBE_BODY = { tollgate_probe: true };
 function pathOf(route: string, ids: Record<string, string>): string {
   const path = route.split(' ')[1]!;
   const adminKeys = path.includes('/admin_api_keys/');
-  return path.replace(/:([a-z_]+)/g, (_, name: string) => (adminKeys && name === 'key_id' ? ids.admin_key_id : ids[name]) ?? `${name}_doesnotexist`);
+  return path.replace(/:([A-Za-z_]+)/g, (_, raw: string) => {
+    const name = raw.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`); // projectId -> project_id
+    return (adminKeys && name === 'key_id' ? ids.admin_key_id : ids[name]) ?? `${name}_doesnotexist`;
+  });
 }
 
 function keyFor(fixture: SecurityFixture, route: string, name: CaseName): string | null {

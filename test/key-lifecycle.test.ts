@@ -117,6 +117,8 @@ describe.each(STORES)('key lifecycle in one process on $store', ({ store }) => {
     clock.advance(10_000);
     expect((await client(tg.url, key.value)('GET', '/v1/models')).status).toBe(401);
     expect((await admin('GET', `${keysPath()}/${key.id}`)).body.status).toBe('expired');
+    const audit = await admin('GET', `/v1/organization/audit_logs?resource_ids[]=${key.id}&event_types[]=api_key.updated`);
+    expect(audit.body.data.at(-1)['api_key.updated'].changes).toEqual({ name: 'reader', permissions: { mode: 'read_only' }, tpm_limit: 1000, monthly_usage_limit_picos: '1' });
   });
 
   it('stores the monthly usage limit exactly in picodollars', async () => {

@@ -27,13 +27,17 @@ export interface NewKey {
 
 export const DEFAULT_ROTATION_GRACE_MS = 24 * 3600 * 1000;
 
-/** Settings as audit details: values that were set, bigints as text; never a secret. */
+/** Settings as audit details, in the admin API's names and units; never a secret. */
 function describeSettings(settings: KeySettings): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(settings)) {
-    if (value === undefined) continue;
-    out[field] = field === 'limits' ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v])) : value;
-  }
+  if (settings.name !== undefined) out.name = settings.name;
+  if (settings.permissions !== undefined) out.permissions = settings.permissions;
+  if (settings.allowedIps !== undefined) out.allowed_ips = settings.allowedIps;
+  if (settings.expiresAt !== undefined) out.expires_at = settings.expiresAt === null ? null : Math.floor(settings.expiresAt / 1000);
+  const limits = settings.limits ?? {};
+  if (limits.rpm !== undefined) out.rpm_limit = limits.rpm;
+  if (limits.tpm !== undefined) out.tpm_limit = limits.tpm;
+  if (limits.monthlyBudgetPicos !== undefined) out.monthly_usage_limit_picos = limits.monthlyBudgetPicos === null ? null : limits.monthlyBudgetPicos.toString();
   return out;
 }
 

@@ -34,6 +34,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   for (const [name, type] of keyColumns) await db.schema.alterTable('api_keys').addColumn(name, type).execute();
   await db.schema.createIndex('api_keys_updated_idx').on('api_keys').column('updated_at').execute();
   await db.schema.createIndex('api_keys_revoke_at_idx').on('api_keys').column('revoke_at').execute();
+  // The periodic "due for rotation" pass looks only at keys not yet notified.
+  await db.schema.createIndex('api_keys_rotation_due_idx').on('api_keys').columns(['rotation_notified_at', 'created_at']).execute();
 
   await db.schema.alterTable('projects').addColumn('updated_at', 'bigint').execute();
 

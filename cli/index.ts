@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import { ConfigError, loadConfig, redactConfig, type LoadConfigOptions } from '../src/config/index.js';
+import { registerManagementCommands } from './manage.js';
 import { estimateCommand } from './estimate.js';
 import { registerScan } from './scan.js';
 import { usageCommand } from './usage.js';
@@ -102,5 +103,6 @@ withConfig(configCommand.command('print').description('Print the effective confi
 registerScan(program);
 program.addCommand(estimateCommand());
 program.addCommand(usageCommand());
+registerManagementCommands(program);
 
 await program.parseAsync(process.argv);

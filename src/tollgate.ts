@@ -2,10 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './common/clock.js';
 import type { Config } from './config/index.js';
-import { bootstrap, createKeyService, type BootstrapResult, type KeyService } from './control/index.js';
-import type { Admission } from './gateway/index.js';
+import { managementRoutes, publicRoutes } from './admin/index.js';
 import { billingAdminRoutes, budgetDefaults, onboardOrganization } from './billing/index.js';
 import { parseUsd } from './common/money.js';
+import { bootstrap, createKeyService, openKeyManagement, type BootstrapResult, type KeyManagement, type KeyService } from './control/index.js';
+import type { Admission } from './gateway/index.js';
 import { checkTierSettings, createLimits, limitsAdminRoutes, type Limits } from './limits/index.js';
 import { createUsageRecorder, type UsageRecorder } from './metering/index.js';
 import { createMetrics } from './metrics/index.js';
@@ -28,6 +29,8 @@ export interface Services {
   catalogue: Catalogue;
   prices: PriceCatalogue;
   admission: Admission;
+  /** Key lifecycle: cache sync, auth throttling, maintenance; the deps of the admin API. */
+  management: KeyManagement;
   /** Folds usage events into hourly rollups and prunes old raw events. */
   usageMaintenance: UsageMaintenance;
   limits: Limits;
@@ -83,13 +86,16 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
   const { secret, source } = resolveServerSecret({ secret: config.secret, secretFile: config.secret_file, dataDir: config.data_dir });
   const store = await openStore({ databaseUrl: config.database_url, dataDir: config.data_dir });
   let providers: ProviderRegistry | undefined;
+  let management: KeyManagement | undefined;
   let usageMaintenance: UsageMaintenance | undefined;
   let limits: Limits | undefined;
   let recorder: UsageRecorder | undefined;
   try {
     const applied = await store.migrate();
     logger.info({ store: store.dialect, location: store.location, migrations_applied: applied, secret_source: source }, 'store ready');
-    const keys = createKeyService({ db: store.db, secret, clock });
+    const keys = createKeyService({ db: store.db, secret, clock, lastUsedFlushMs: config.keys.last_used_flush_ms });
+    // Before bootstrap: if Redis is unreachable the start fails before any key is minted (and lost unshown).
+    management = await openKeyManagement({ config, db: store.db, keys, secret, clock, logger });
     const bootstrapped = await bootstrap(store.db, keys, clock, {
       organizationName: config.bootstrap.organization_name,
       projectName: config.bootstrap.project_name,
@@ -109,19 +115,21 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       budgetDefaults: budgetDefaults(config.billing.budget_defaults),
     });
     limits = createLimits({ config, db: store.db, prices, recorder, clock, logger, keys });
-    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, prices, admission: limits.admission, limits, recorder, usageMaintenance };
+    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, prices, admission: limits.admission, limits, recorder, usageMaintenance, management };
     const app = await buildApp({
       logger,
       bodyLimit: config.server.body_limit_bytes,
       trustProxy: config.server.trust_proxy,
       store,
-      gateway: { keys, catalogue, providers, admission: services.admission, metrics, clock },
+      gateway: { keys, authThrottle: management.authThrottle, catalogue, providers, admission: services.admission, metrics, clock },
       gatewayRoutes: [pricingRoutes({ prices, clock })],
       adminRoutes: [
         usageRoutes({ store, clock }),
+        managementRoutes(management.control),
         limitsAdminRoutes({ db: store.db, clock, catalogue, limits, keys }),
         billingAdminRoutes({ db: store.db, clock, limits, keys, config }),
       ],
+      publicRoutes: [publicRoutes(management.control, management.authThrottle)],
     });
     let url = '';
     if (options.listen !== false) {
@@ -141,6 +149,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     await recorder?.close().catch(() => {});
     await usageMaintenance?.stop();
     await providers?.close().catch(() => {});
+    await management?.close().catch(() => {});
     await store.close().catch(() => {});
     throw err;
   }
@@ -169,6 +178,7 @@ async function shutdown(app: FastifyInstance, services: Services, deadlineMs: nu
   await services.recorder.close();
   await services.providers.close().catch(() => {});
   await services.usageMaintenance.stop();
+  await services.management.close().catch(() => {});
   await services.store.close();
   logger.info('stopped');
 }

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import { newId } from '../common/ids.js';
-import { parseUsd, type Picos } from '../common/money.js';
+import { formatUsd, parseUsd, type Picos } from '../common/money.js';
+import { recordNotification } from '../control/index.js';
 import { toBigInt, type Database } from '../store/index.js';
 
 export type BudgetScope = 'organization' | 'project' | 'key';
@@ -95,23 +95,16 @@ export async function recordCrossings(db: Kysely<Database>, c: ThresholdCrossing
   for (const percent of c.thresholds) {
     const mark = (c.limit * BigInt(percent)) / 100n;
     if (!(c.before < mark && c.after >= mark)) continue;
-    const result = await db
-      .insertInto('notification_events')
-      .values({
-        id: newId('ntf', c.now),
-        kind: 'budget_threshold',
-        organization_id: c.organizationId,
-        scope: c.scope,
-        scope_id: c.scopeId,
-        period: c.period,
-        threshold_percent: percent,
-        limit_picos: c.limit,
-        spent_picos: c.after,
-        created_at: c.now,
-      })
-      .onConflict((oc) => oc.columns(['kind', 'scope', 'scope_id', 'period', 'threshold_percent']).doNothing())
-      .executeTakeFirst();
-    recorded += Number(result.numInsertedOrUpdatedRows ?? 0n);
+    const once = await recordNotification(db, { now: () => c.now }, {
+      organizationId: c.organizationId,
+      projectId: c.scope === 'project' ? c.scopeId : null,
+      type: 'budget.threshold_crossed',
+      resourceId: c.scopeId,
+      // Several instances flushing at once record a crossing once.
+      dedupeKey: `budget.threshold_crossed:${c.scope}:${c.scopeId}:${c.period}:${percent}`,
+      payload: { scope: c.scope, scope_id: c.scopeId, period: c.period, threshold_percent: percent, limit_usd: formatUsd(c.limit, 12), spent_usd: formatUsd(c.after, 12) },
+    });
+    if (once) recorded++;
   }
   return recorded;
 }

@@ -144,6 +144,16 @@ export const configSchema = z
     data_dir: z.string().min(1).default('./data').describe('Directory for the SQLite store and the generated server secret.'),
     database_url: secretString().optional().describe('postgres://... to use PostgreSQL; default is SQLite in data_dir.'),
     redis_url: secretString().optional().describe('redis://... for limits and caches shared by several instances.'),
+    redis_prefix: z.string().min(1).max(64).default('tollgate:').describe('Prefix of every Redis key and channel Tollgate uses (several deployments can share one Redis).'),
+    keys: z
+      .object({
+        max_failed_auth_per_minute: z.number().int().min(0).default(20).describe('Invalid keys one client address may present per minute before it gets 429s (0 disables).'),
+        revalidate_interval_ms: z.number().int().min(100).default(5_000).describe('How often the key cache re-checks the store for changed keys (the fallback to Redis invalidation).'),
+        last_used_flush_ms: z.number().int().min(100).default(10_000).describe('How often "last used at" times are written to the store, in one batch.'),
+        maintenance_interval_ms: z.number().int().min(1_000).default(60_000).describe('How often rotated keys past their grace are revoked and keys due for rotation are flagged.'),
+      })
+      .strict()
+      .prefault({}),
     secret: secretString().optional().describe('Server secret for keyed hashes and encryption at rest; generated into data_dir when unset.'),
     secret_file: z.string().optional().describe('File holding the server secret (e.g. a Docker secret).'),
     log: z

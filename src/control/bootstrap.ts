@@ -3,6 +3,8 @@ import type { Clock } from '../common/clock.js';
 import { newId } from '../common/ids.js';
 import type { Database } from '../store/index.js';
 import type { KeyService } from './keys.js';
+import { systemActor } from './actor.js';
+import { recordAudit } from './audit.js';
 
 export interface BootstrapResult {
   organizationId: string;
@@ -46,6 +48,11 @@ export async function bootstrap(db: Kysely<Database>, keys: KeyService, clock: C
       .execute();
     const admin = await keys.create({ kind: 'admin', organizationId, projectId: null, name: 'Bootstrap admin key' }, trx);
     const project = await keys.create({ kind: 'project', organizationId, projectId, name: 'Default key' }, trx);
+    const actor = systemActor(organizationId);
+    await recordAudit(trx, clock, actor, { type: 'project.created', projectId, resourceId: projectId, details: { name: options.projectName, bootstrap: true } });
+    for (const [id, kind, key] of [[admin.id, 'admin', admin], [project.id, 'project', project]] as const) {
+      await recordAudit(trx, clock, actor, { type: 'api_key.created', projectId: kind === 'admin' ? null : projectId, resourceId: id, details: { kind, redacted_value: key.redacted, bootstrap: true } });
+    }
     return { organizationId, organizationName: options.organizationName, projectId, projectName: options.projectName, adminKey: admin.secret, projectKey: project.secret };
   });
 }

@@ -28,6 +28,7 @@ export interface ProjectsTable {
   status: string;
   created_at: Int;
   archived_at: NullableInt;
+  updated_at: NullableInt;
 }
 
 export interface ApiKeysTable {
@@ -54,6 +55,54 @@ export interface ApiKeysTable {
   rpm_limit: NullableInt;
   tpm_limit: NullableInt;
   monthly_budget_picos: NullableInt;
+  service_account_id: string | null;
+  updated_at: NullableInt;
+  revoked_at: NullableInt;
+  /** manual | leak_report | rotation_grace_ended */
+  revoked_reason: string | null;
+  rotated_from_id: string | null;
+  rotated_to_id: string | null;
+  /** End of a rotation grace period: the key stops working then. */
+  revoke_at: NullableInt;
+  rotation_notified_at: NullableInt;
+}
+
+export interface ServiceAccountsTable {
+  id: string;
+  organization_id: string;
+  project_id: string;
+  name: string;
+  role: string;
+  created_by: string | null;
+  created_at: Int;
+  deleted_at: NullableInt;
+}
+
+export interface AuditLogsTable {
+  id: string;
+  organization_id: string;
+  project_id: string | null;
+  type: string;
+  effective_at: Int;
+  actor_type: string;
+  actor_id: string | null;
+  actor_ip: string | null;
+  actor_user_agent: string | null;
+  resource_id: string | null;
+  /** JSON of what changed; never a secret. */
+  details: string;
+}
+
+export interface NotificationEventsTable {
+  id: string;
+  organization_id: string;
+  project_id: string | null;
+  type: string;
+  resource_id: string | null;
+  dedupe_key: string | null;
+  payload: string;
+  created_at: Int;
+  delivered_at: NullableInt;
 }
 
 export interface UsageEventsTable {
@@ -156,24 +205,14 @@ export interface SpendCountersTable {
   spent_picos: Int;
 }
 
-export interface NotificationEventsTable {
-  id: string;
-  kind: string;
-  organization_id: string;
-  scope: string;
-  scope_id: string;
-  period: string;
-  threshold_percent: Int;
-  limit_picos: Int;
-  spent_picos: Int;
-  created_at: Int;
-}
-
 export interface Database {
   meta: MetaTable;
   organizations: OrganizationsTable;
   projects: ProjectsTable;
   api_keys: ApiKeysTable;
+  service_accounts: ServiceAccountsTable;
+  audit_logs: AuditLogsTable;
+  notification_events: NotificationEventsTable;
   usage_events: UsageEventsTable;
   usage_rollups_hourly: UsageRollupsHourlyTable;
   organization_tiers: OrganizationTiersTable;
@@ -182,5 +221,4 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   spend_budgets: SpendBudgetsTable;
   spend_counters: SpendCountersTable;
-  notification_events: NotificationEventsTable;
 }

@@ -1,3 +1,4 @@
+import { parseUsd } from '../../src/common/money.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestTollgate, type TestTollgate } from '../helpers/tollgate.js';
 import { monthOf, usdText } from '../../src/billing/index.js';
@@ -115,11 +116,12 @@ describe('budget thresholds', () => {
     expect(refused.body.error.message).toContain(`project ${tg.projectId} has $0.00 left of its $${usdText(limit)} monthly budget for ${monthOf(Date.now())} (UTC)`);
     const budget = (await get(tg, `/projects/${tg.projectId}/budget`)).body;
     expect(budget).toMatchObject({ spent_usd: usdText(limit), remaining_usd: '0.00' });
-    const events = await tg.services.store.db.selectFrom('notification_events').selectAll().where('scope', '=', 'project').orderBy('threshold_percent').execute();
-    expect(events.map((e) => [e.threshold_percent, e.spent_picos])).toEqual([
-      [50n, 2n * cost],
-      [75n, 3n * cost],
-      [100n, 4n * cost],
+    const events = await tg.services.store.db.selectFrom('notification_events').selectAll().where('type', '=', 'budget.threshold_crossed').where('resource_id', '=', tg.projectId).execute();
+    const crossings = events.map((e) => JSON.parse(e.payload) as { threshold_percent: number; spent_usd: string }).sort((a, b) => a.threshold_percent - b.threshold_percent);
+    expect(crossings.map((e) => [e.threshold_percent, parseUsd(e.spent_usd)])).toEqual([
+      [50, 2n * cost],
+      [75, 3n * cost],
+      [100, 4n * cost],
     ]);
   });
 });

@@ -1,3 +1,4 @@
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthOf, readSpent } from '../../src/billing/index.js';
@@ -98,11 +99,39 @@ describe.skipIf(!REDIS_URL)(`Redis emptied under a running instance${redisSkipRe
   });
 });
 
-describe('limit store unreachable', () => {
+/** A TCP relay to Redis that can be cut, to lose Redis under a running server. */
+async function redisRelay(target: string): Promise<{ url: string; cut(): Promise<void> }> {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(port), hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => sockets.delete(s));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
+  return {
+    url: `redis://127.0.0.1:${address.port}`,
+    cut: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+    },
+  };
+}
+
+describe.skipIf(!REDIS_URL)(`limit store unreachable${redisSkipReason}`, () => {
   it('fails closed with an OpenAI-shaped 503, never a 500, and forwards nothing', { timeout: 30_000 }, async () => {
-    // Nothing listens on port 1: every Redis command fails after its retries.
-    const tg = await startTestTollgate({ redis_url: 'redis://127.0.0.1:1', metering: { flush_interval_ms: 20 } });
+    // Redis answers at start, then goes away: every limit check fails after its retries.
+    const relay = await redisRelay(REDIS_URL!);
+    const tg = await startTestTollgate({ redis_url: relay.url, limits: { redis_prefix: redisPrefix() }, metering: { flush_interval_ms: 20 } });
     try {
+      await relay.cut();
       const reply = await chat(tg, { max_tokens: 5 });
       expect(reply.status).toBe(503);
       expect(reply.headers['retry-after']).toBe('1');

@@ -66,20 +66,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('spend_counters_pk', ['scope', 'scope_id', 'period'])
     .execute();
 
-  await db.schema
-    .createTable('notification_events')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    // budget_threshold
-    .addColumn('kind', 'text', (c) => c.notNull())
-    .addColumn('organization_id', 'text', (c) => c.notNull())
-    .addColumn('scope', 'text', (c) => c.notNull())
-    .addColumn('scope_id', 'text', (c) => c.notNull())
-    .addColumn('period', 'text', (c) => c.notNull())
-    .addColumn('threshold_percent', 'bigint', (c) => c.notNull())
-    .addColumn('limit_picos', 'bigint', (c) => c.notNull())
-    .addColumn('spent_picos', 'bigint', (c) => c.notNull())
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    // Several instances flushing at once record a crossing once.
-    .addUniqueConstraint('notification_events_once', ['kind', 'scope', 'scope_id', 'period', 'threshold_percent'])
-    .execute();
+  // Threshold crossings are recorded in notification_events (migration 002), the one outbox of events to deliver.
 }

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001-foundation.js';
+import * as m002 from './002-key-lifecycle.js';
 import * as m003 from './003-usage-events.js';
 import * as m005 from './005-limits-and-spend.js';
 import * as m006 from './006-usage-rollups.js';
@@ -10,6 +11,7 @@ import * as m006 from './006-usage-rollups.js';
  */
 export const migrations: Record<string, Migration> = {
   '001-foundation': m001,
+  '002-key-lifecycle': m002,
   '003-usage-events': m003,
   '005-limits-and-spend': m005,
   '006-usage-rollups': m006,

@@ -91,7 +91,6 @@ export const limitsSchema = z
       .describe('How long a spend reservation outlives a process that died before settling it.'),
     sweep_interval_ms: z.number().int().min(100).default(10_000).describe('How often expired reservations are released.'),
     policy_cache_ms: z.number().int().min(0).default(5_000).describe('How long tiers, budgets and balances are cached per instance.'),
-    redis_prefix: z.string().default('tollgate:').describe('Prefix of every Redis key (several deployments can share one Redis).'),
   })
   .strict();
 

@@ -55,7 +55,7 @@ export function checkTierSettings(config: Config): TierTable {
 /** Builds limits and spend control: Redis when `redis_url` is set (shared by every instance), else in-process. */
 export function createLimits(deps: LimitsDeps): Limits {
   const { config } = deps;
-  const store = config.redis_url ? createRedisLimitStore({ url: config.redis_url, prefix: config.limits.redis_prefix }) : createMemoryLimitStore();
+  const store = config.redis_url ? createRedisLimitStore({ url: config.redis_url, prefix: config.redis_prefix }) : createMemoryLimitStore();
   const tiers = checkTierSettings(config);
   const cache = createPolicyCache({ db: deps.db, clock: deps.clock, tiers, newOrganizationTier: config.limits.new_organization_tier, ttlMs: config.limits.policy_cache_ms, budgetDefaults: budgetDefaults(config.billing.budget_defaults) });
   // An admin change on any instance drops what every instance cached about it.

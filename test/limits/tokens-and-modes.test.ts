@@ -69,7 +69,7 @@ describe('billing modes', () => {
 describe.skipIf(!REDIS_URL)(`Redis emptied under a running instance${redisSkipReason}`, () => {
   it('rebuilds spend caps from the store, so budgets hold after a Redis restart', async () => {
     const prefix = redisPrefix();
-    const tg = await startTestTollgate({ redis_url: REDIS_URL, limits: { redis_prefix: prefix }, metering: { flush_interval_ms: 20 } });
+    const tg = await startTestTollgate({ redis_url: REDIS_URL, redis_prefix: prefix, metering: { flush_interval_ms: 20 } });
     const redis = new Redis(REDIS_URL!);
     try {
       for (let i = 0; i < 3; i++) expect((await chat(tg, { max_tokens: 5 })).status).toBe(200);
@@ -129,7 +129,7 @@ describe.skipIf(!REDIS_URL)(`limit store unreachable${redisSkipReason}`, () => {
   it('fails closed with an OpenAI-shaped 503, never a 500, and forwards nothing', { timeout: 30_000 }, async () => {
     // Redis answers at start, then goes away: every limit check fails after its retries.
     const relay = await redisRelay(REDIS_URL!);
-    const tg = await startTestTollgate({ redis_url: relay.url, limits: { redis_prefix: redisPrefix() }, metering: { flush_interval_ms: 20 } });
+    const tg = await startTestTollgate({ redis_url: relay.url, redis_prefix: redisPrefix(), metering: { flush_interval_ms: 20 } });
     try {
       await relay.cut();
       const reply = await chat(tg, { max_tokens: 5 });

@@ -19,7 +19,7 @@ interface Pair {
 /** Two Tollgate servers sharing one PostgreSQL database and one Redis (with a prefix of their own). */
 async function startPair(settings: Record<string, unknown>, clock?: Clock): Promise<Pair> {
   const database = await createPostgresDatabase();
-  const shared = { database_url: database.url, redis_url: REDIS_URL, limits: { redis_prefix: redisPrefix() }, ...settings };
+  const shared = { database_url: database.url, redis_url: REDIS_URL, redis_prefix: redisPrefix(), ...settings };
   const a = await startTestTollgate(shared, clock ? { clock } : {});
   const dir = tempDir();
   const { config } = loadConfig({

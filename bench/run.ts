@@ -1,14 +1,18 @@
 /**
  * npm run bench: a mock OpenAI-compatible upstream, a raw pass-through proxy
- * (node:http + undici, the floor for any Node gateway) and Tollgate (auth on,
- * simulator off, an OpenAI-compatible provider pointed at the mock), each a
- * separate process on 127.0.0.1, driven in turn by autocannon with the same
- * connections and duration, non-streaming and streaming. Prints a table and
- * writes it as JSON under bench/results/. Everything stops at the end.
+ * (node:http + undici, the floor for any Node gateway) and Tollgate with an
+ * OpenAI-compatible provider pointed at the mock, each a separate process on
+ * 127.0.0.1, driven in turn by autocannon with the same connections and
+ * duration, non-streaming and streaming. Tollgate runs in three set-ups:
+ *   - gateway:         auth on, the `unlimited` tier, postpaid: no limits to check;
+ *   - pipeline-memory: auth + RPM/TPM limits + spend reservation + metering, in-process backend;
+ *   - pipeline-redis:  the same with the Redis backend (when TOLLGATE_REDIS_URL or 127.0.0.1:6379 answers).
+ * Prints a table and writes it as JSON under bench/results/. Everything stops at the end.
  *
  * BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 32).
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -65,21 +69,63 @@ async function measure(target: Target, stream: boolean): Promise<Row> {
   };
 }
 
-async function startTollgate(upstreamPort: number, dataDir: string): Promise<{ target: Target; process: Started }> {
-  const configFile = join(dataDir, 'tollgate.yaml');
+interface Variant {
+  name: string;
+  settings: Record<string, unknown>;
+}
+
+/** Limits that are checked on every request but never refuse one in a benchmark. */
+const PIPELINE = {
+  limits: { tiers: { bench: { rpm: 100_000_000, tpm: 2_000_000_000 } }, bootstrap_tier: 'bench' },
+  billing: { mode: 'prepaid', trial_grant_usd: '1000000' },
+  pricing: { models: { 'bench-upstream': { input: '0.20', cached_input: '0.02', output: '1.25' } } },
+};
+
+function variants(redisUrl: string | undefined): Variant[] {
+  const list: Variant[] = [
+    { name: 'gateway', settings: { limits: { bootstrap_tier: 'unlimited' }, billing: { mode: 'postpaid' } } },
+    { name: 'pipeline-memory', settings: PIPELINE },
+  ];
+  if (redisUrl) list.push({ name: 'pipeline-redis', settings: { ...PIPELINE, redis_url: redisUrl, redis_prefix: `tollgate-bench:${process.pid}:` } });
+  return list;
+}
+
+async function startTollgate(variant: Variant, upstreamPort: number, dataDir: string): Promise<{ target: Target; process: Started }> {
+  const dir = join(dataDir, variant.name);
+  mkdirSync(dir, { recursive: true });
+  const configFile = join(dir, 'tollgate.yaml');
   writeFileSync(
     configFile,
     stringify({
       server: { host: '127.0.0.1', port: 0 },
-      data_dir: dataDir,
+      data_dir: dir,
       log: { level: 'warn' },
       simulator: { enabled: false },
       providers: { mock: { kind: 'openai', base_url: `http://127.0.0.1:${upstreamPort}/v1`, api_key: 'bench-upstream-key' } },
       models: [{ name: 'bench-model', deployments: [{ provider: 'mock', model: 'bench-upstream' }] }],
+      ...variant.settings,
     }),
   );
-  const started = await startProcess(['bin/tollgate.mjs', 'start', '--config', configFile], /Project key[^\n]*\n\s+(sk-proj-\S+)[\s\S]*?curl (http:\/\/127\.0\.0\.1:\d+)/, { TOLLGATE_LOG_LEVEL: 'warn' });
-  return { target: { name: 'tollgate', key: started.match[1]!, url: started.match[2]! }, process: started };
+  const started = await startProcess(['bin/tollgate.mjs', 'start', '--config', configFile], /Project key[^\n]*\n\s+(sk-proj-\S+)[\s\S]*?curl (http:\/\/127\.0\.0\.1:\d+)/);
+  return { target: { name: variant.name, key: started.match[1]!, url: started.match[2]! }, process: started };
+}
+
+/** Redis for the pipeline-redis set-up: the configured URL, else a local one if it answers. */
+async function findRedis(): Promise<string | undefined> {
+  const url = process.env.TOLLGATE_REDIS_URL ?? process.env.TOLLGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const { hostname, port } = new URL(url);
+  const answers = await new Promise<boolean>((resolve) => {
+    const socket = connect(Number(port || 6379), hostname, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+  return answers ? url : undefined;
 }
 
 function table(rows: Row[]): string {
@@ -97,23 +143,29 @@ async function main(): Promise<void> {
     const upstreamPort = Number(upstream.match[1]);
     const raw = await startProcess(tsArgs('bench/raw-proxy.ts', '--upstream', `http://127.0.0.1:${upstreamPort}`, '--max-seconds', MAX_SECONDS), /listening (\d+)/);
     started.push(raw);
-    const tollgate = await startTollgate(upstreamPort, dataDir);
-    started.push(tollgate.process);
     const rawTarget: Target = { name: 'raw-proxy', url: `http://127.0.0.1:${raw.match[1]}`, key: 'none' };
+    const targets: Target[] = [];
+    for (const variant of variants(await findRedis())) {
+      const tollgate = await startTollgate(variant, upstreamPort, dataDir);
+      started.push(tollgate.process);
+      targets.push(tollgate.target);
+    }
 
     const rows: Row[] = [];
     for (const stream of [false, true]) {
       rows.push(await measure(rawTarget, stream));
-      rows.push(await measure(tollgate.target, stream));
+      for (const target of targets) rows.push(await measure(target, stream));
     }
-    const ratios = (['non-streaming', 'streaming'] as const).map((mode) => {
+    const ratios = (['non-streaming', 'streaming'] as const).flatMap((mode) => {
       const base = rows.find((r) => r.target === 'raw-proxy' && r.mode === mode)!;
-      const ours = rows.find((r) => r.target === 'tollgate' && r.mode === mode)!;
-      return { mode, rps_ratio: Number((ours.rps / base.rps).toFixed(3)), added_p50_ms: ours.p50 - base.p50, added_p99_ms: ours.p99 - base.p99 };
+      return targets.map((t) => {
+        const ours = rows.find((r) => r.target === t.name && r.mode === mode)!;
+        return { target: t.name, mode, rps_ratio: Number((ours.rps / base.rps).toFixed(3)), added_p50_ms: ours.p50 - base.p50, added_p99_ms: ours.p99 - base.p99 };
+      });
     });
 
     process.stdout.write(`\nTollgate vs raw proxy, ${CONNECTIONS} connections, ${DURATION} s per run, all on 127.0.0.1\n\n${table(rows)}\n\n`);
-    for (const r of ratios) process.stdout.write(`${r.mode}: Tollgate/raw RPS = ${r.rps_ratio} (added latency p50 ${r.added_p50_ms} ms, p99 ${r.added_p99_ms} ms)\n`);
+    for (const r of ratios) process.stdout.write(`${r.target}, ${r.mode}: Tollgate/raw RPS = ${r.rps_ratio} (added latency p50 ${r.added_p50_ms} ms, p99 ${r.added_p99_ms} ms)\n`);
     const bad = rows.filter((r) => r.errors > 0 || r.non2xx > 0);
     if (bad.length > 0) process.stdout.write(`\nWARNING: errors or non-2xx answers in: ${bad.map((r) => `${r.target}/${r.mode}`).join(', ')}\n`);
 

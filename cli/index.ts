@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import { ConfigError, loadConfig, redactConfig, type LoadConfigOptions } from '../src/config/index.js';
-import { openStore } from '../src/store/index.js';
-import { startTollgate } from '../src/tollgate.js';
 import { registerModelsCommand, registerProviderCommands } from './providers.js';
+import { registerManagementCommands } from './manage.js';
 import { estimateCommand } from './estimate.js';
 import { registerScan } from './scan.js';
 import { usageCommand } from './usage.js';
@@ -107,5 +106,6 @@ registerModelsCommand(program, withConfig, configFrom, run);
 registerScan(program);
 program.addCommand(estimateCommand());
 program.addCommand(usageCommand());
+registerManagementCommands(program);
 
 await program.parseAsync(process.argv);

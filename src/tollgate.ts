@@ -2,8 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './common/clock.js';
 import type { Config } from './config/index.js';
-import { bootstrap, createKeyService, type BootstrapResult, type KeyService } from './control/index.js';
-import { openAdmission, type Admission } from './gateway/index.js';
+import { managementRoutes, publicRoutes } from './admin/index.js';
+import { billingAdminRoutes, budgetDefaults, onboardOrganization } from './billing/index.js';
+import { parseUsd } from './common/money.js';
+import { bootstrap, createKeyService, openKeyManagement, type BootstrapResult, type KeyManagement, type KeyService } from './control/index.js';
+import type { Admission } from './gateway/index.js';
+import { checkTierSettings, createLimits, limitsAdminRoutes, type Limits } from './limits/index.js';
+import { createUsageRecorder, type UsageRecorder } from './metering/index.js';
 import { createMetrics } from './metrics/index.js';
 import { createPriceCatalogue, pricingRoutes, type PriceCatalogue } from './pricing/index.js';
 import { createCredentialStore, createProviderRegistry, withEnvProviders, type ProviderRegistry } from './providers/index.js';
@@ -26,8 +31,12 @@ export interface Services {
   router: Router;
   prices: PriceCatalogue;
   admission: Admission;
+  /** Key lifecycle: cache sync, auth throttling, maintenance; the deps of the admin API. */
+  management: KeyManagement;
   /** Folds usage events into hourly rollups and prunes old raw events. */
   usageMaintenance: UsageMaintenance;
+  limits: Limits;
+  recorder: UsageRecorder;
 }
 
 export interface Tollgate {
@@ -75,17 +84,24 @@ export function createLogger(config: Config): Logger {
 export async function startTollgate(config: Config, options: StartOptions = {}): Promise<Tollgate> {
   const logger = options.logger ?? createLogger(config);
   const clock = options.clock ?? systemClock;
+  checkTierSettings(config);
   const { secret, source } = resolveServerSecret({ secret: config.secret, secretFile: config.secret_file, dataDir: config.data_dir });
   const store = await openStore({ databaseUrl: config.database_url, dataDir: config.data_dir });
   let providers: ProviderRegistry | undefined;
+  let management: KeyManagement | undefined;
   let usageMaintenance: UsageMaintenance | undefined;
+  let limits: Limits | undefined;
+  let recorder: UsageRecorder | undefined;
   try {
     const applied = await store.migrate();
     logger.info({ store: store.dialect, location: store.location, migrations_applied: applied, secret_source: source }, 'store ready');
-    const keys = createKeyService({ db: store.db, secret, clock });
+    const keys = createKeyService({ db: store.db, secret, clock, lastUsedFlushMs: config.keys.last_used_flush_ms });
+    // Before bootstrap: if Redis is unreachable the start fails before any key is minted (and lost unshown).
+    management = await openKeyManagement({ config, db: store.db, keys, secret, clock, logger });
     const bootstrapped = await bootstrap(store.db, keys, clock, {
       organizationName: config.bootstrap.organization_name,
       projectName: config.bootstrap.project_name,
+      onOrganizationCreated: (db, id, now) => onboardOrganization(db, id, { tier: config.limits.bootstrap_tier, trialGrant: parseUsd(config.billing.trial_grant_usd), now }),
     });
     const env = options.env ?? process.env;
     const credentials = createCredentialStore({ db: store.db, secret, clock });
@@ -99,15 +115,31 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const metrics = createMetrics();
     const router = createRouter({ config: config.routing, catalogue, providers, metrics, clock });
     usageMaintenance = startUsageMaintenance({ store, clock, logger, retentionDays: config.metering.retention_days, intervalMs: config.metering.rollup_interval_ms });
-    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: openAdmission, usageMaintenance };
+    recorder = createUsageRecorder({
+      db: store.db,
+      logger,
+      flushIntervalMs: config.metering.flush_interval_ms,
+      batchSize: config.metering.batch_size,
+      now: clock.now,
+      budgetDefaults: budgetDefaults(config.billing.budget_defaults),
+    });
+    limits = createLimits({ config, db: store.db, prices, recorder, clock, logger, keys });
+    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management };
     const app = await buildApp({
       logger,
       bodyLimit: config.server.body_limit_bytes,
       trustProxy: config.server.trust_proxy,
       store,
-      gateway: { keys, catalogue, router, providers, admission: services.admission, metrics, clock },
+      gateway: { keys, authThrottle: management.authThrottle, catalogue, router, providers, admission: services.admission, metrics, clock },
       gatewayRoutes: [pricingRoutes({ prices, clock })],
-      adminRoutes: [usageRoutes({ store, clock }), providerCredentialRoutes({ db: store.db, providers, credentials })],
+      adminRoutes: [
+        usageRoutes({ store, clock }),
+        managementRoutes(management.control),
+        limitsAdminRoutes({ db: store.db, clock, catalogue, limits, keys }),
+        billingAdminRoutes({ db: store.db, clock, limits, keys, config }),
+        providerCredentialRoutes({ db: store.db, providers, credentials }),
+      ],
+      publicRoutes: [publicRoutes(management.control, management.authThrottle)],
     });
     let url = '';
     if (options.listen !== false) {
@@ -123,8 +155,11 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const close = () => (closing ??= shutdown(app, services, config.server.shutdown_timeout_ms));
     return { app, services, url, bootstrapped, close };
   } catch (err) {
+    await limits?.close().catch(() => {});
+    await recorder?.close().catch(() => {});
     await usageMaintenance?.stop();
     await providers?.close().catch(() => {});
+    await management?.close().catch(() => {});
     await store.close().catch(() => {});
     throw err;
   }
@@ -148,8 +183,12 @@ async function shutdown(app: FastifyInstance, services: Services, deadlineMs: nu
     app.server.closeAllConnections();
     await app.close().catch(() => {});
   }
+  // Settlements in flight, then the last usage events, before the store closes.
+  await services.limits.close().catch((err: unknown) => logger.error({ err }, 'closing limits failed'));
+  await services.recorder.close();
   await services.providers.close().catch(() => {});
   await services.usageMaintenance.stop();
+  await services.management.close().catch(() => {});
   await services.store.close();
   logger.info('stopped');
 }

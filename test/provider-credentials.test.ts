@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
+import { createOrganization } from '../src/control/index.js';
 import { startTollgate } from '../src/tollgate.js';
 import { chatCompletion, sendError, sendJson, startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { startTestTollgate, tempDir, type TestTollgate } from './helpers/tollgate.js';
@@ -84,8 +85,13 @@ describe('upstream credentials', () => {
     expect(upstream.requests[2]!.headers.authorization).toBe(`Bearer ${ENV_KEY}`);
   });
 
-  it('refuses project keys, unknown providers and malformed keys', async () => {
+  it('refuses project keys, admins of other organizations, unknown providers and malformed keys', async () => {
     expect((await admin('GET', '/providers', undefined, tg.projectKey)).status).toBe(403);
+    const org = await createOrganization(tg.services.store.db, tg.services.clock, 'Tenant');
+    const tenantAdmin = await tg.services.keys.create({ kind: 'admin', organizationId: org.id, projectId: null, name: 'tenant admin' });
+    const denied = await admin('PUT', '/providers/up/key', { api_key: 'sk-tenant-key' }, tenantAdmin.secret);
+    expect(denied.status).toBe(403);
+    expect(((await denied.json()) as { error: { code: string } }).error.code).toBe('permission_denied');
     const unknown = await admin('PUT', '/providers/nope/key', { api_key: STORED_KEY });
     expect(unknown.status).toBe(404);
     const bad = await admin('PUT', '/providers/up/key', { api_key: 'has spaces in it' });

@@ -131,6 +131,13 @@ describe('routing under upstream faults', () => {
     expect(c.requests).toHaveLength(4);
   });
 
+  it('does not let faults a request asks the simulator for open its circuit', async () => {
+    for (let i = 0; i < 3; i++) expect((await post(hello('tollgate-sim'), { 'x-tollgate-sim-fault': '500' })).status).toBe(500);
+    const metrics = await (await fetch(`${tg.url}/metrics`)).text();
+    expect(metrics).not.toContain('tollgate_circuit_state{deployment="simulator/tollgate-sim"} 2');
+    expect((await post(hello('tollgate-sim'))).status).toBe(200);
+  });
+
   it('ends the client stream with an error event when the simulator drops mid-stream', async () => {
     const res = await post(hello('tollgate-sim', { messages: [{ role: 'user', content: 'echo: one two three four five six' }], stream: true }), {
       'x-tollgate-sim-fault': 'disconnect;after=2',

@@ -44,7 +44,7 @@ describe('tollgate scan --check against a running server', () => {
     const scope = { organizationId: tg.organizationId, projectId: tg.projectId };
     keys.live = tg.projectKey;
     keys.admin = tg.adminKey;
-    keys.restricted = (await tg.services.keys.create({ kind: 'project', ...scope, name: 'no model.read', permissions: { mode: 'restricted', scopes: ['model.request'] } })).secret;
+    keys.restricted = (await tg.services.keys.create({ kind: 'project', ...scope, name: 'no model.read', permissions: { mode: 'restricted', resources: { chat_completions: 'write' } } })).secret;
     const revoked = await tg.services.keys.create({ kind: 'project', ...scope, name: 'revoked', createdBy: null });
     keys.revoked = revoked.secret;
     // Used once (so it sits in the key cache), then revoked directly in the store.

@@ -57,7 +57,8 @@ function storeContract(name: string, open: () => Promise<{ store: Store; cleanup
       const orgs = await store.db.selectFrom('organizations').select(['name']).where('id', '!=', 'org_big').execute();
       expect(orgs).toEqual([{ name: 'Personal' }]);
       expect(await store.db.selectFrom('api_keys').select('kind').orderBy('kind').execute()).toEqual([{ kind: 'admin' }, { kind: 'project' }]);
-      expect((await keys.authenticate(first!.projectKey))?.projectId).toBe(first!.projectId);
+      const auth = await keys.authenticate(first!.projectKey);
+      expect(auth.ok && auth.principal.projectId).toBe(first!.projectId);
     });
   });
 }

@@ -17,9 +17,17 @@ export interface ProviderCredentialDeps {
  * them. Answers say where a key comes from and when it was set; never the key.
  */
 export function providerCredentialRoutes(deps: ProviderCredentialDeps): FastifyPluginAsync {
-  async function requireOperator(request: FastifyRequest): Promise<void> {
+  /** The organization created at bootstrap (recorded in `meta`; stores from before that record: the oldest one). */
+  async function operatorOrganization(): Promise<string | undefined> {
+    const recorded = await deps.db.selectFrom('meta').select('value').where('key', '=', 'operator_organization').executeTakeFirst();
+    if (recorded) return recorded.value;
     const first = await deps.db.selectFrom('organizations').select('id').orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
-    if (!first || request.principal?.organizationId !== first.id) {
+    return first?.id;
+  }
+
+  async function requireOperator(request: FastifyRequest): Promise<void> {
+    const operator = await operatorOrganization();
+    if (!operator || request.principal?.organizationId !== operator) {
       throw new TollgateError('permission_denied', { message: "Upstream provider keys can only be managed by admins of the instance's operator organization." });
     }
   }

@@ -27,6 +27,9 @@ export const ERRORS = {
     "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
   ),
   invalid_api_key: spec(401, 'invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.'),
+  ip_not_authorized: spec(401, 'invalid_request_error', 'ip_not_authorized', 'IP not authorized: this API key may not be used from your address.'),
+  mismatched_organization: spec(401, 'invalid_request_error', 'mismatched_organization', 'OpenAI-Organization header should match organization for API key.'),
+  mismatched_project: spec(401, 'invalid_request_error', 'mismatched_project', 'OpenAI-Project header should match project for API key.'),
   missing_scope: spec(403, 'invalid_request_error', 'missing_scope', 'You have insufficient permissions for this operation.'),
   permission_denied: spec(403, 'invalid_request_error', 'permission_denied', 'You do not have access to this resource.'),
   invalid_json: spec(

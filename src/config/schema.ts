@@ -100,6 +100,61 @@ export const priceSchema = z
   })
   .strict();
 
+const rateLimitSchema = z
+  .object({
+    rpm: z.number().int().positive().max(100_000_000_000).describe('Requests per minute.'),
+    tpm: z.number().int().positive().max(100_000_000_000).describe('Tokens per minute (prompt + max output, corrected to the real count).'),
+  })
+  .strict();
+
+export const limitsSchema = z
+  .object({
+    tiers: z
+      .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), rateLimitSchema)
+      .default({})
+      .describe('Usage tiers (name -> {rpm, tpm}) added to or replacing the defaults free, tier-1 .. tier-5; `unlimited` has no rate limits.'),
+    new_organization_tier: z.string().min(1).default('free').describe('Usage tier of a new organization.'),
+    bootstrap_tier: z.string().min(1).default('tier-5').describe('Usage tier of the organization created on first start.'),
+    reservation_ttl_ms: z
+      .number()
+      .int()
+      .min(1000)
+      .default(15 * 60_000)
+      .describe('How long a spend reservation outlives a process that died before settling it.'),
+    sweep_interval_ms: z.number().int().min(100).default(10_000).describe('How often expired reservations are released.'),
+    policy_cache_ms: z.number().int().min(0).default(5_000).describe('How long tiers, budgets and balances are cached per instance.'),
+  })
+  .strict();
+
+export const billingSchema = z
+  .object({
+    mode: z.enum(['prepaid', 'postpaid']).default('prepaid').describe('prepaid: requests need credit balance; postpaid: no balance check (budgets still apply).'),
+    trial_grant_usd: z.string().regex(/^\d+(\.\d{1,12})?$/, 'a USD amount').default('5.00').describe('Credits granted to a new organization.'),
+    budget_defaults: z
+      .object({
+        organization_monthly_usd: z.string().regex(/^\d+(\.\d{1,12})?$/, 'a USD amount').nullable().default(null).describe('Monthly budget of an organization that has none set (null = no cap).'),
+        project_monthly_usd: z.string().regex(/^\d+(\.\d{1,12})?$/, 'a USD amount').nullable().default(null).describe('Monthly budget of a project that has none set (null = no cap).'),
+        thresholds: z.array(z.number().int().min(1).max(1000)).default([50, 80, 100]).describe('Budget notification thresholds (percent) where none are set.'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const meteringSchema = z
+  .object({
+    flush_interval_ms: z.number().int().min(10).max(60_000).default(200).describe('Usage events are written at least this often (the crash window).'),
+    batch_size: z.number().int().min(1).max(10_000).default(500).describe('Usage events written per transaction; a full batch is written at once.'),
+    retention_days: z
+      .number()
+      .int()
+      .min(0)
+      .default(90)
+      .describe('Days raw usage events are kept once folded into the hourly rollups (0 keeps them forever).'),
+    rollup_interval_ms: z.number().int().min(1000).default(60_000).describe('How often new usage events are folded into the hourly rollups.'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: z
@@ -120,6 +175,16 @@ export const configSchema = z
     data_dir: z.string().min(1).default('./data').describe('Directory for the SQLite store and the generated server secret.'),
     database_url: secretString().optional().describe('postgres://... to use PostgreSQL; default is SQLite in data_dir.'),
     redis_url: secretString().optional().describe('redis://... for limits and caches shared by several instances.'),
+    redis_prefix: z.string().min(1).max(64).default('tollgate:').describe('Prefix of every Redis key and channel Tollgate uses (several deployments can share one Redis).'),
+    keys: z
+      .object({
+        max_failed_auth_per_minute: z.number().int().min(0).default(20).describe('Invalid keys one client address may present per minute before it gets 429s (0 disables).'),
+        revalidate_interval_ms: z.number().int().min(100).default(5_000).describe('How often the key cache re-checks the store for changed keys (the fallback to Redis invalidation).'),
+        last_used_flush_ms: z.number().int().min(100).default(10_000).describe('How often "last used at" times are written to the store, in one batch.'),
+        maintenance_interval_ms: z.number().int().min(1_000).default(60_000).describe('How often rotated keys past their grace are revoked and keys due for rotation are flagged.'),
+      })
+      .strict()
+      .prefault({}),
     secret: secretString().optional().describe('Server secret for keyed hashes and encryption at rest; generated into data_dir when unset.'),
     secret_file: z.string().optional().describe('File holding the server secret (e.g. a Docker secret).'),
     log: z
@@ -148,18 +213,9 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    metering: z
-      .object({
-        retention_days: z
-          .number()
-          .int()
-          .min(0)
-          .default(90)
-          .describe('Days raw usage events are kept once folded into the hourly rollups (0 keeps them forever).'),
-        rollup_interval_ms: z.number().int().min(1000).default(60_000).describe('How often new usage events are folded into the hourly rollups.'),
-      })
-      .strict()
-      .prefault({}),
+    limits: limitsSchema.prefault({}),
+    billing: billingSchema.prefault({}),
+    metering: meteringSchema.prefault({}),
   })
   .strict();
 

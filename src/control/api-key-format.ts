@@ -85,6 +85,32 @@ export function maskKeyForError(key: string): string {
   return key.slice(0, 8) + '*'.repeat(length - 12) + key.slice(-4);
 }
 
+/** A key-shaped string found in text, with where it was and whether its checksum holds. */
+export interface FoundKey {
+  /** The matched text: handle as a secret. */
+  value: string;
+  kind: KeyKind;
+  /** Offset of the match in the text. */
+  index: number;
+  /** Checksum valid: a real Tollgate key (live or not), not a look-alike. */
+  checksumValid: boolean;
+  redacted: string;
+}
+
+/**
+ * Every Tollgate-shaped key in `text` (the recogniser scanners and the leak
+ * endpoint share). The checksum separates real keys from look-alikes offline.
+ */
+export function findKeys(text: string): FoundKey[] {
+  const found: FoundKey[] = [];
+  for (const match of text.matchAll(new RegExp(KEY_PATTERN.source, 'g'))) {
+    const value = match[0];
+    const kind = (Object.entries(KEY_PREFIXES) as [KeyKind, string][]).find(([, prefix]) => value.startsWith(prefix))![0];
+    found.push({ value, kind, index: match.index, checksumValid: parseKey(value) !== null, redacted: redactKey(value) });
+  }
+  return found;
+}
+
 /**
  * The kind a Tollgate-shaped string claims by its prefix and length, whatever
  * its checksum: scanners report look-alikes too, marked as such.

@@ -3,6 +3,8 @@ import type { Clock } from '../common/clock.js';
 import { newId } from '../common/ids.js';
 import type { Database } from '../store/index.js';
 import type { KeyService } from './keys.js';
+import { systemActor } from './actor.js';
+import { recordAudit } from './audit.js';
 
 export interface BootstrapResult {
   organizationId: string;
@@ -16,6 +18,8 @@ export interface BootstrapResult {
 export interface BootstrapOptions {
   organizationName: string;
   projectName: string;
+  /** Sets up a new organization's tier and trial credits, inside the bootstrap transaction. */
+  onOrganizationCreated?: (db: Kysely<Database>, organizationId: string, now: number) => Promise<void>;
 }
 
 /**
@@ -37,12 +41,20 @@ export async function bootstrap(db: Kysely<Database>, keys: KeyService, clock: C
     const organizationId = newId('org');
     const projectId = newId('proj');
     await trx.insertInto('organizations').values({ id: organizationId, name: options.organizationName, status: 'active', created_at: now }).execute();
+    // The operator organization: its admins manage what serves every organization (upstream provider keys).
+    await trx.insertInto('meta').values({ key: 'operator_organization', value: organizationId }).execute();
+    await options.onOrganizationCreated?.(trx, organizationId, now);
     await trx
       .insertInto('projects')
       .values({ id: projectId, organization_id: organizationId, name: options.projectName, status: 'active', created_at: now, archived_at: null })
       .execute();
     const admin = await keys.create({ kind: 'admin', organizationId, projectId: null, name: 'Bootstrap admin key' }, trx);
     const project = await keys.create({ kind: 'project', organizationId, projectId, name: 'Default key' }, trx);
+    const actor = systemActor(organizationId);
+    await recordAudit(trx, clock, actor, { type: 'project.created', projectId, resourceId: projectId, details: { name: options.projectName, bootstrap: true } });
+    for (const [id, kind, key] of [[admin.id, 'admin', admin], [project.id, 'project', project]] as const) {
+      await recordAudit(trx, clock, actor, { type: 'api_key.created', projectId: kind === 'admin' ? null : projectId, resourceId: id, details: { kind, redacted_value: key.redacted, bootstrap: true } });
+    }
     return { organizationId, organizationName: options.organizationName, projectId, projectName: options.projectName, adminKey: admin.secret, projectKey: project.secret };
   });
 }

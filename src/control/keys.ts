@@ -4,6 +4,8 @@ import { newId } from '../common/ids.js';
 import type { ServerSecret } from '../secrets/index.js';
 import { toNumber, type Database } from '../store/index.js';
 import { generateKey, parseKey, redactKey, type KeyKind } from './api-key-format.js';
+import { ipAllowed, parseRange, type IpRange } from './ip-ranges.js';
+import { createLastUsedTracker } from './last-used.js';
 import { ALL_PERMISSIONS, parsePermissions, type Permissions } from './permissions.js';
 
 /** Who is calling, as the gateway and the admin API see it. */
@@ -13,7 +15,10 @@ export interface KeyPrincipal {
   name: string;
   organizationId: string;
   projectId: string | null;
+  /** The service account holding the key (service account keys only). */
+  serviceAccountId?: string | null;
   permissions: Permissions;
+  /** When the key stops working: its expiry or the end of a rotation grace, whichever is first. */
   expiresAt: number | null;
   /** CIDR ranges the key may be used from; null = anywhere. */
   allowedIps: string[] | null;
@@ -35,6 +40,10 @@ export interface CreateKeyInput {
   permissions?: Permissions;
   createdBy?: string | null;
   expiresAt?: number | null;
+  serviceAccountId?: string | null;
+  allowedIps?: string[] | null;
+  limits?: Partial<KeyLimits>;
+  rotatedFromId?: string | null;
 }
 
 export interface CreatedKey {
@@ -44,77 +53,111 @@ export interface CreatedKey {
   redacted: string;
 }
 
+export type AuthResult = { ok: true; principal: KeyPrincipal } | { ok: false; reason: 'invalid' | 'ip_not_allowed' };
+
 export interface KeyService {
   create(input: CreateKeyInput, db?: Kysely<Database>): Promise<CreatedKey>;
-  /** The principal for a presented secret, or null when it is not a live key. */
-  authenticate(secret: string): Promise<KeyPrincipal | null>;
-  /** Drops cached state for a key so the next request sees the store. */
+  /** Checks a presented secret (and the client address against the key's ranges). */
+  authenticate(secret: string, clientIp?: string): Promise<AuthResult>;
+  /** Drops cached state for a key so the next request sees the store (this instance only). */
   invalidate(keyId: string): void;
+  /** Drops cached state for every key of a project (this instance only). */
+  invalidateProject(projectId: string): void;
+  /** Last use seen by this instance and not yet written to the store. */
+  pendingLastUsed(keyId: string): number | null;
+  flushLastUsed(): Promise<void>;
+  close(): Promise<void>;
 }
 
 interface CacheEntry {
   principal: KeyPrincipal | null;
+  ranges: IpRange[] | null;
   /** Unknown hashes are remembered briefly so a flood of bad keys does not reach the store. */
   until: number;
 }
 
 const NEGATIVE_TTL_MS = 2_000;
+/** A safety net only: invalidations and store re-validation keep entries current. */
 const POSITIVE_TTL_MS = 60_000;
 const MAX_ENTRIES = 50_000;
 
-export function createKeyService(deps: { db: Kysely<Database>; secret: ServerSecret; clock: Clock }): KeyService {
+function loadQuery(db: Kysely<Database>, hash: string) {
+  return db
+    .selectFrom('api_keys')
+    .innerJoin('organizations', 'organizations.id', 'api_keys.organization_id')
+    .leftJoin('projects', 'projects.id', 'api_keys.project_id')
+    .selectAll('api_keys')
+    .select(['organizations.status as organization_status', 'projects.status as project_status'])
+    .where('api_keys.hash', '=', hash)
+    .executeTakeFirst();
+}
+
+type LoadedRow = NonNullable<Awaited<ReturnType<typeof loadQuery>>>;
+
+function firstOf(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  return b === null ? a : Math.min(a, b);
+}
+
+function principalOf(row: LoadedRow): KeyPrincipal {
+  return {
+    keyId: row.id,
+    kind: row.kind as KeyKind,
+    name: row.name,
+    organizationId: row.organization_id,
+    projectId: row.project_id,
+    serviceAccountId: row.service_account_id,
+    permissions: parsePermissions(row.permissions),
+    expiresAt: firstOf(toNumber(row.expires_at), toNumber(row.revoke_at)),
+    allowedIps: row.allowed_ips ? (JSON.parse(row.allowed_ips) as string[]) : null,
+    limits: { rpm: toNumber(row.rpm_limit), tpm: toNumber(row.tpm_limit), monthlyBudgetPicos: row.monthly_budget_picos },
+  };
+}
+
+function isLive(row: LoadedRow | undefined): row is LoadedRow {
+  if (!row || row.status !== 'active' || row.organization_status !== 'active') return false;
+  return row.project_id === null || row.project_status === 'active';
+}
+
+export function createKeyService(deps: { db: Kysely<Database>; secret: ServerSecret; clock: Clock; lastUsedFlushMs?: number }): KeyService {
   const { db, secret, clock } = deps;
   const cache = new Map<string, CacheEntry>();
   const hashById = new Map<string, string>();
+  const lastUsed = createLastUsedTracker(db, deps.lastUsedFlushMs ?? 10_000);
+  // Bumped by every invalidation: a load that started before one must not repopulate the cache.
+  let generation = 0;
 
-  async function load(hash: string): Promise<KeyPrincipal | null> {
-    const row = await db
-      .selectFrom('api_keys')
-      .innerJoin('organizations', 'organizations.id', 'api_keys.organization_id')
-      .leftJoin('projects', 'projects.id', 'api_keys.project_id')
-      .select([
-        'api_keys.id',
-        'api_keys.kind',
-        'api_keys.name',
-        'api_keys.organization_id',
-        'api_keys.project_id',
-        'api_keys.permissions',
-        'api_keys.status',
-        'api_keys.expires_at',
-        'api_keys.allowed_ips',
-        'api_keys.rpm_limit',
-        'api_keys.tpm_limit',
-        'api_keys.monthly_budget_picos',
-        'organizations.status as organization_status',
-        'projects.status as project_status',
-      ])
-      .where('api_keys.hash', '=', hash)
-      .executeTakeFirst();
-    if (!row || row.status !== 'active' || row.organization_status !== 'active') return null;
-    if (row.project_id !== null && row.project_status !== 'active') return null;
-    return {
-      keyId: row.id,
-      kind: row.kind as KeyKind,
-      name: row.name,
-      organizationId: row.organization_id,
-      projectId: row.project_id,
-      permissions: parsePermissions(row.permissions),
-      expiresAt: toNumber(row.expires_at),
-      allowedIps: row.allowed_ips ? (JSON.parse(row.allowed_ips) as string[]) : null,
-      limits: { rpm: toNumber(row.rpm_limit), tpm: toNumber(row.tpm_limit), monthlyBudgetPicos: row.monthly_budget_picos },
-    };
+  function entryFor(principal: KeyPrincipal | null, now: number): CacheEntry {
+    const ranges = principal?.allowedIps ? principal.allowedIps.map(parseRange).filter((r): r is IpRange => r !== null) : null;
+    return { principal, ranges, until: now + (principal ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS) };
   }
 
-  function remember(hash: string, principal: KeyPrincipal | null, now: number): void {
+  function remember(hash: string, entry: CacheEntry): CacheEntry {
     if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-    cache.set(hash, { principal, until: now + (principal ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS) });
-    if (principal) hashById.set(principal.keyId, hash);
+    cache.set(hash, entry);
+    if (entry.principal) hashById.set(entry.principal.keyId, hash);
+    return entry;
+  }
+
+  async function lookup(hash: string, now: number): Promise<CacheEntry> {
+    const cached = cache.get(hash);
+    if (cached && cached.until > now) return cached;
+    for (let attempt = 0; ; attempt++) {
+      const seen = generation;
+      const row = await loadQuery(db, hash);
+      const entry = entryFor(isLive(row) ? principalOf(row) : null, now);
+      if (seen === generation) return remember(hash, entry);
+      // An invalidation landed while loading: the row may predate it. Read again, and
+      // if changes keep racing, answer from the newest read without caching it.
+      if (attempt >= 2) return entry;
+    }
   }
 
   return {
     async create(input, executor = db) {
       const id = newId('key');
       const key = generateKey(input.kind);
+      const now = clock.now();
       await executor
         .insertInto('api_keys')
         .values({
@@ -122,43 +165,57 @@ export function createKeyService(deps: { db: Kysely<Database>; secret: ServerSec
           kind: input.kind,
           organization_id: input.organizationId,
           project_id: input.projectId,
+          service_account_id: input.serviceAccountId ?? null,
           name: input.name,
           hash: secret.hash(key),
           redacted: redactKey(key),
           status: 'active',
           permissions: JSON.stringify(input.permissions ?? ALL_PERMISSIONS),
           created_by: input.createdBy ?? null,
-          created_at: clock.now(),
+          created_at: now,
+          updated_at: now,
           expires_at: input.expiresAt ?? null,
           last_used_at: null,
-          allowed_ips: null,
-          rpm_limit: null,
-          tpm_limit: null,
-          monthly_budget_picos: null,
+          allowed_ips: input.allowedIps ? JSON.stringify(input.allowedIps) : null,
+          rpm_limit: input.limits?.rpm ?? null,
+          tpm_limit: input.limits?.tpm ?? null,
+          monthly_budget_picos: input.limits?.monthlyBudgetPicos ?? null,
+          rotated_from_id: input.rotatedFromId ?? null,
         })
         .execute();
       return { id, secret: key, redacted: redactKey(key) };
     },
 
-    async authenticate(presented) {
-      if (!parseKey(presented)) return null;
-      const hash = secret.hash(presented);
+    async authenticate(presented, clientIp) {
+      if (!parseKey(presented)) return { ok: false, reason: 'invalid' };
       const now = clock.now();
-      let entry = cache.get(hash);
-      if (!entry || entry.until <= now) {
-        remember(hash, await load(hash), now);
-        entry = cache.get(hash)!;
-      }
+      const entry = await lookup(secret.hash(presented), now);
       const principal = entry.principal;
-      if (!principal) return null;
-      if (principal.expiresAt !== null && principal.expiresAt <= now) return null;
-      return principal;
+      if (!principal) return { ok: false, reason: 'invalid' };
+      if (principal.expiresAt !== null && principal.expiresAt <= now) return { ok: false, reason: 'invalid' };
+      if (clientIp !== undefined && !ipAllowed(entry.ranges, clientIp)) return { ok: false, reason: 'ip_not_allowed' };
+      lastUsed.touch(principal.keyId, now);
+      return { ok: true, principal };
     },
 
     invalidate(keyId) {
+      generation++;
       const hash = hashById.get(keyId);
       if (hash) cache.delete(hash);
       hashById.delete(keyId);
     },
+
+    invalidateProject(projectId) {
+      generation++;
+      for (const [hash, entry] of cache) {
+        if (entry.principal?.projectId !== projectId) continue;
+        cache.delete(hash);
+        hashById.delete(entry.principal.keyId);
+      }
+    },
+
+    pendingLastUsed: (keyId) => lastUsed.pending(keyId),
+    flushLastUsed: () => lastUsed.flush(),
+    close: () => lastUsed.close(),
   };
 }

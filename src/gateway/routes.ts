@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { authenticate } from './auth.js';
+import { authenticate, checkSelectors } from './auth.js';
 import type { GatewayDeps } from './deps.js';
+import { authorizeRoute } from './scopes.js';
 import { chatCompletions, embeddings, listModels, retrieveModel } from './pipeline.js';
 import { completions } from './completions.js';
 import { responses } from './responses.js';
@@ -20,7 +21,9 @@ export function gatewayPlugin(deps: GatewayDeps, routes: FastifyPluginAsync[] = 
     app.decorateRequest('principal', undefined);
     app.decorateRequest('modelName', undefined);
     app.addHook('onRequest', async (request) => {
-      request.principal = await authenticate(deps.keys, request.headers);
+      request.principal = await authenticate(deps, request);
+      authorizeRoute(request.principal, request.method, request.routeOptions.url);
+      checkSelectors(request.principal, request.headers);
     });
     app.post('/chat/completions', (request, reply) => chatCompletions(deps, request, reply));
     app.post('/completions', (request, reply) => completions(deps, request, reply));

@@ -1,19 +1,99 @@
 import { TollgateError } from '../common/errors.js';
-import type { KeyPrincipal } from '../control/index.js';
+import { grantsScope, type KeyPrincipal } from '../control/index.js';
 
 /**
- * The one endpoint-to-scope table. Scope names follow OpenAI's
- * (`model.request`, `model.read`, `api.responses.write`).
+ * The one endpoint-to-scope table, for the inference API and the admin API.
+ * Scope names follow OpenAI's (`model.request`, `model.read`,
+ * `api.responses.write`); `control/permissions.ts` says which permission
+ * levels grant which scope. A key lacking any listed scope gets a 403 naming
+ * every missing one.
  */
 export const ENDPOINT_SCOPES = {
-  'chat.completions': { scopes: ['model.request'], write: true },
-  completions: { scopes: ['model.request'], write: true },
-  embeddings: { scopes: ['model.request'], write: true },
-  responses: { scopes: ['api.responses.write', 'model.request'], write: true },
-  'models.read': { scopes: ['model.read'], write: false },
-} as const;
+  'chat.completions': { api: 'inference', scopes: ['model.request', 'api.chat.completions.write'] },
+  completions: { api: 'inference', scopes: ['model.request', 'api.completions.write'] },
+  embeddings: { api: 'inference', scopes: ['model.request', 'api.embeddings.write'] },
+  responses: { api: 'inference', scopes: ['api.responses.write', 'model.request'] },
+  'responses.read': { api: 'inference', scopes: ['api.responses.read'] },
+  'models.read': { api: 'inference', scopes: ['model.read'] },
+  // Public price list and cost estimates: any valid key of any kind, no scope.
+  pricing: { api: 'any', scopes: [] },
+  'projects.read': { api: 'admin', scopes: ['api.organization.projects.read'] },
+  'projects.write': { api: 'admin', scopes: ['api.organization.projects.write'] },
+  'api_keys.read': { api: 'admin', scopes: ['api.organization.api_keys.read'] },
+  'api_keys.write': { api: 'admin', scopes: ['api.organization.api_keys.write'] },
+  'admin_api_keys.read': { api: 'admin', scopes: ['api.organization.admin_api_keys.read'] },
+  'admin_api_keys.write': { api: 'admin', scopes: ['api.organization.admin_api_keys.write'] },
+  'audit_logs.read': { api: 'admin', scopes: ['api.organization.audit_logs.read'] },
+  'usage.read': { api: 'admin', scopes: ['api.usage.read'] },
+  'rate_limits.read': { api: 'admin', scopes: ['api.organization.rate_limits.read'] },
+  'rate_limits.write': { api: 'admin', scopes: ['api.organization.rate_limits.write'] },
+  'billing.read': { api: 'admin', scopes: ['api.organization.billing.read'] },
+  'billing.write': { api: 'admin', scopes: ['api.organization.billing.write'] },
+  'providers.read': { api: 'admin', scopes: ['api.organization.providers.read'] },
+  'providers.write': { api: 'admin', scopes: ['api.organization.providers.write'] },
+} as const satisfies Record<string, { api: 'inference' | 'admin' | 'any'; scopes: readonly string[] }>;
 
 export type Endpoint = keyof typeof ENDPOINT_SCOPES;
+
+const P = '/v1/organization/projects/:project_id';
+
+/** Every authenticated route (`METHOD path` as registered) and the endpoint it counts as. */
+export const ROUTE_ENDPOINTS: Record<string, Endpoint> = {
+  'POST /v1/chat/completions': 'chat.completions',
+  'POST /v1/completions': 'completions',
+  'POST /v1/embeddings': 'embeddings',
+  'POST /v1/responses': 'responses',
+  'GET /v1/responses/:response_id': 'responses.read',
+  'GET /v1/models': 'models.read',
+  'GET /v1/models/:model': 'models.read',
+  'GET /v1/pricing': 'pricing',
+  'POST /v1/pricing/estimate': 'pricing',
+  'GET /v1/organization/projects': 'projects.read',
+  'POST /v1/organization/projects': 'projects.write',
+  [`GET ${P}`]: 'projects.read',
+  [`POST ${P}`]: 'projects.write',
+  [`POST ${P}/archive`]: 'projects.write',
+  [`GET ${P}/api_keys`]: 'api_keys.read',
+  [`POST ${P}/api_keys`]: 'api_keys.write',
+  [`GET ${P}/api_keys/:key_id`]: 'api_keys.read',
+  [`POST ${P}/api_keys/:key_id`]: 'api_keys.write',
+  [`DELETE ${P}/api_keys/:key_id`]: 'api_keys.write',
+  [`POST ${P}/api_keys/:key_id/rotate`]: 'api_keys.write',
+  [`GET ${P}/service_accounts`]: 'api_keys.read',
+  [`POST ${P}/service_accounts`]: 'api_keys.write',
+  [`GET ${P}/service_accounts/:service_account_id`]: 'api_keys.read',
+  [`DELETE ${P}/service_accounts/:service_account_id`]: 'api_keys.write',
+  'GET /v1/organization/admin_api_keys': 'admin_api_keys.read',
+  'POST /v1/organization/admin_api_keys': 'admin_api_keys.write',
+  'GET /v1/organization/admin_api_keys/:key_id': 'admin_api_keys.read',
+  'DELETE /v1/organization/admin_api_keys/:key_id': 'admin_api_keys.write',
+  'GET /v1/organization/audit_logs': 'audit_logs.read',
+  // Usage and costs (metering), OpenAI's paths.
+  'GET /v1/organization/usage/completions': 'usage.read',
+  'GET /v1/organization/usage/embeddings': 'usage.read',
+  'GET /v1/organization/costs': 'usage.read',
+  // Limits and billing.
+  'GET /v1/organization/projects/:projectId/rate_limits': 'rate_limits.read',
+  'GET /v1/organization/projects/:projectId/rate_limits/:rateLimitId': 'rate_limits.read',
+  'POST /v1/organization/projects/:projectId/rate_limits/:rateLimitId': 'rate_limits.write',
+  'GET /v1/organization/projects/:projectId/api_keys/:keyId/limits': 'api_keys.read',
+  'POST /v1/organization/projects/:projectId/api_keys/:keyId/limits': 'api_keys.write',
+  'GET /v1/organization/credits': 'billing.read',
+  'POST /v1/organization/credits/grants': 'billing.write',
+  'GET /v1/organization/limits/tier': 'billing.read',
+  'POST /v1/organization/limits/tier': 'billing.write',
+  'GET /v1/organization/budget': 'billing.read',
+  'POST /v1/organization/budget': 'billing.write',
+  'GET /v1/organization/projects/:projectId/budget': 'billing.read',
+  'POST /v1/organization/projects/:projectId/budget': 'billing.write',
+  // Upstream provider credentials.
+  'GET /v1/organization/providers': 'providers.read',
+  'PUT /v1/organization/providers/:provider_id/key': 'providers.write',
+  'DELETE /v1/organization/providers/:provider_id/key': 'providers.write',
+};
+
+/** Routes that take no key at all (health, metrics, the OpenAPI document, leak reports). */
+export const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'POST /v1/leaks'];
 
 function missingScope(scopes: readonly string[]): TollgateError {
   return new TollgateError('missing_scope', {
@@ -21,18 +101,34 @@ function missingScope(scopes: readonly string[]): TollgateError {
   });
 }
 
-/** Step 2: the key's permissions against the endpoint's scopes. */
+/** The key's kind and permissions against an endpoint's API and scopes. */
 export function authorize(principal: KeyPrincipal, endpoint: Endpoint): void {
   const rule = ENDPOINT_SCOPES[endpoint];
-  if (principal.kind === 'admin') {
+  if (rule.api === 'inference' && principal.kind === 'admin') {
     throw new TollgateError('permission_denied', { message: 'Admin API keys can only be used with the /v1/organization admin API. Use a project API key for this endpoint.' });
   }
-  const { permissions } = principal;
-  if (permissions.mode === 'all') return;
-  if (permissions.mode === 'read_only') {
-    if (rule.write) throw missingScope(rule.scopes);
-    return;
+  if (rule.api === 'admin' && principal.kind !== 'admin') {
+    throw new TollgateError('permission_denied', {
+      message: 'This endpoint requires an admin API key (sk-admin-...). Project and service account keys work only on the inference API.',
+    });
   }
-  const missing = rule.scopes.filter((s) => !permissions.scopes.includes(s));
+  const missing = (rule.scopes as readonly string[]).filter((scope) => !grantsScope(principal.permissions, scope));
   if (missing.length > 0) throw missingScope(missing);
+}
+
+/** The endpoint of a matched route; HEAD shares its GET's. */
+export function endpointOfRoute(method: string, url: string): Endpoint | undefined {
+  return ROUTE_ENDPOINTS[`${method === 'HEAD' ? 'GET' : method} ${url}`];
+}
+
+/**
+ * Step 2 of every authenticated request, run from the plugins' hooks. A route
+ * missing from the table is refused: a new endpoint is closed until it is
+ * given a scope here.
+ */
+export function authorizeRoute(principal: KeyPrincipal, method: string, url: string | undefined): void {
+  if (url === undefined) return; // unmatched: the 404 handler answers
+  const endpoint = endpointOfRoute(method, url);
+  if (!endpoint) throw new TollgateError('permission_denied', { message: `No scope is assigned to ${method} ${url}; it is closed until one is.` });
+  authorize(principal, endpoint);
 }

@@ -15,6 +15,8 @@ export interface AppOptions {
   gateway: GatewayDeps;
   /** Feature routes of the admin API, mounted under /v1/organization. */
   adminRoutes?: FastifyPluginAsync[];
+  /** Routes that take no key (the OpenAPI document, leak reports), mounted at the root. */
+  publicRoutes?: FastifyPluginAsync[];
   /** Feature routes of the /v1 API (any valid key), e.g. pricing. */
   gatewayRoutes?: FastifyPluginAsync[];
 }
@@ -24,6 +26,10 @@ const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 declare module 'fastify' {
   interface FastifyRequest {
     startedAt: bigint;
+  }
+  interface FastifyInstance {
+    /** Every registered route as `METHOD /path` (the authorization matrix test walks it). */
+    routeList: string[];
   }
 }
 
@@ -59,6 +65,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     trustProxy: options.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+  });
+
+  const routeList: string[] = [];
+  app.decorate('routeList', routeList);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routeList.push(`${method} ${route.url}`);
   });
 
   app.removeAllContentTypeParsers();
@@ -123,7 +135,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return metrics.registry.metrics();
   });
 
-  await app.register(adminPlugin({ keys: options.gateway.keys }, options.adminRoutes ?? []), { prefix: '/v1/organization' });
+  await app.register(adminPlugin({ keys: options.gateway.keys, authThrottle: options.gateway.authThrottle }, options.adminRoutes ?? []), { prefix: '/v1/organization' });
+  for (const route of options.publicRoutes ?? []) await app.register(route);
   await app.register(gatewayPlugin(options.gateway, options.gatewayRoutes ?? []), { prefix: '/v1' });
   return app;
 }

@@ -28,6 +28,7 @@ export interface ProjectsTable {
   status: string;
   created_at: Int;
   archived_at: NullableInt;
+  updated_at: NullableInt;
 }
 
 export interface ApiKeysTable {
@@ -54,6 +55,54 @@ export interface ApiKeysTable {
   rpm_limit: NullableInt;
   tpm_limit: NullableInt;
   monthly_budget_picos: NullableInt;
+  service_account_id: string | null;
+  updated_at: NullableInt;
+  revoked_at: NullableInt;
+  /** manual | leak_report | rotation_grace_ended */
+  revoked_reason: string | null;
+  rotated_from_id: string | null;
+  rotated_to_id: string | null;
+  /** End of a rotation grace period: the key stops working then. */
+  revoke_at: NullableInt;
+  rotation_notified_at: NullableInt;
+}
+
+export interface ServiceAccountsTable {
+  id: string;
+  organization_id: string;
+  project_id: string;
+  name: string;
+  role: string;
+  created_by: string | null;
+  created_at: Int;
+  deleted_at: NullableInt;
+}
+
+export interface AuditLogsTable {
+  id: string;
+  organization_id: string;
+  project_id: string | null;
+  type: string;
+  effective_at: Int;
+  actor_type: string;
+  actor_id: string | null;
+  actor_ip: string | null;
+  actor_user_agent: string | null;
+  resource_id: string | null;
+  /** JSON of what changed; never a secret. */
+  details: string;
+}
+
+export interface NotificationEventsTable {
+  id: string;
+  organization_id: string;
+  project_id: string | null;
+  type: string;
+  resource_id: string | null;
+  dedupe_key: string | null;
+  payload: string;
+  created_at: Int;
+  delivered_at: NullableInt;
 }
 
 export interface ProviderCredentialsTable {
@@ -115,12 +164,72 @@ export interface UsageRollupsHourlyTable {
   cost_picos: Int;
 }
 
+export interface OrganizationTiersTable {
+  organization_id: string;
+  tier: string;
+  updated_at: Int;
+}
+
+export interface ProjectRateLimitsTable {
+  project_id: string;
+  model: string;
+  max_requests_per_1_minute: NullableInt;
+  max_tokens_per_1_minute: NullableInt;
+  updated_at: Int;
+}
+
+export interface CreditAccountsTable {
+  organization_id: string;
+  granted_picos: Int;
+  debited_picos: Int;
+  updated_at: Int;
+}
+
+export interface LedgerEntriesTable {
+  id: string;
+  organization_id: string;
+  /** grant | usage */
+  kind: string;
+  /** Signed picodollars: grants positive, usage debits negative. */
+  amount_picos: Int;
+  description: string;
+  event_count: Int;
+  created_at: Int;
+}
+
+export interface SpendBudgetsTable {
+  /** organization | project | key */
+  scope: string;
+  scope_id: string;
+  monthly_limit_picos: NullableInt;
+  /** JSON array of percentages. */
+  thresholds: string;
+  updated_at: Int;
+}
+
+export interface SpendCountersTable {
+  scope: string;
+  scope_id: string;
+  /** Calendar month UTC, YYYY-MM. */
+  period: string;
+  spent_picos: Int;
+}
+
 export interface Database {
   meta: MetaTable;
   organizations: OrganizationsTable;
   projects: ProjectsTable;
   api_keys: ApiKeysTable;
   provider_credentials: ProviderCredentialsTable;
+  service_accounts: ServiceAccountsTable;
+  audit_logs: AuditLogsTable;
+  notification_events: NotificationEventsTable;
   usage_events: UsageEventsTable;
   usage_rollups_hourly: UsageRollupsHourlyTable;
+  organization_tiers: OrganizationTiersTable;
+  project_rate_limits: ProjectRateLimitsTable;
+  credit_accounts: CreditAccountsTable;
+  ledger_entries: LedgerEntriesTable;
+  spend_budgets: SpendBudgetsTable;
+  spend_counters: SpendCountersTable;
 }

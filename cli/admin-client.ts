@@ -1,0 +1,100 @@
+import { OPERATIONS, operationById, runOperation } from '../src/admin/index.js';
+import { systemClock } from '../src/common/clock.js';
+import { toOpenAIError } from '../src/common/openai-error.js';
+import type { Config } from '../src/config/index.js';
+import { createKeyService, createLocalKeyEvents, createRedisKeyEvents, type Actor, type ControlDeps } from '../src/control/index.js';
+import { resolveServerSecret } from '../src/secrets/index.js';
+import { openStore } from '../src/store/index.js';
+import pino from 'pino';
+import { CliError } from './manage-format.js';
+
+/**
+ * The CLI's way to the admin API operations: over HTTP to a running server
+ * (with an admin key), or straight to a local store. Both run the very same
+ * operation handlers; the local one simply skips HTTP.
+ */
+export interface AdminClient {
+  call(operationId: string, input?: { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown }): Promise<any>;
+  close(): Promise<void>;
+}
+
+
+function queryString(query: Record<string, unknown>, arrays: readonly string[]): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    if (arrays.includes(key)) for (const item of value as unknown[]) search.append(`${key}[]`, String(item));
+    else search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+export function httpAdminClient(baseUrl: string, adminKey: string): AdminClient {
+  const root = baseUrl.replace(/\/+$/, '');
+  return {
+    async call(operationId, input = {}) {
+      const operation = operationById(operationId);
+      const path = operation.path.replace(/:([a-z_]+)/g, (_, name: string) => encodeURIComponent(input.params?.[name] ?? ''));
+      const url = `${root}/v1/organization${path}${queryString(input.query ?? {}, operation.arrays ?? [])}`;
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: operation.method,
+          headers: { authorization: `Bearer ${adminKey}`, 'user-agent': 'tollgate-cli', ...(input.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+          body: input.body === undefined ? undefined : JSON.stringify(input.body),
+        });
+      } catch (err) {
+        throw new CliError(`cannot reach ${root}: ${(err as Error).message}`);
+      }
+      const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+      if (!response.ok) throw new CliError(`${response.status}: ${body?.error?.message ?? 'request failed'}`);
+      return body;
+    },
+    close: async () => {},
+  };
+}
+
+/**
+ * Direct access to the store under `config` (SQLite in data_dir, or
+ * database_url). Invalidations go out through Redis when it is configured,
+ * so running servers drop a revoked key at once; otherwise they notice it on
+ * their next store re-validation (keys.revalidate_interval_ms).
+ */
+export async function localAdminClient(config: Config, organization?: string): Promise<AdminClient> {
+  const { secret } = resolveServerSecret({ secret: config.secret, secretFile: config.secret_file, dataDir: config.data_dir });
+  const store = await openStore({ databaseUrl: config.database_url, dataDir: config.data_dir });
+  const logger = pino({ level: 'silent' });
+  try {
+    if (!(await store.isMigrated())) throw new CliError('the store has pending migrations: run `tollgate migrate` (or start the server once) first');
+    const orgs = await store.db.selectFrom('organizations').select(['id', 'name']).where('status', '=', 'active').execute();
+    const org = organization ? orgs.find((o) => o.id === organization || o.name === organization) : orgs.length === 1 ? orgs[0] : undefined;
+    if (!org) {
+      throw new CliError(organization ? `no active organization '${organization}'` : `choose an organization with --org (${orgs.map((o) => `${o.id} "${o.name}"`).join(', ') || 'none: start the server once to create one'})`);
+    }
+    const keys = createKeyService({ db: store.db, secret, clock: systemClock });
+    const events = config.redis_url ? await createRedisKeyEvents({ url: config.redis_url, prefix: config.redis_prefix, logger }) : createLocalKeyEvents();
+    const deps: ControlDeps = { db: store.db, clock: systemClock, keys, events, secret };
+    const actor: Actor = { organizationId: org.id, type: 'cli', id: null, ip: null, userAgent: 'tollgate-cli' };
+    return {
+      async call(operationId, input = {}) {
+        const operation = OPERATIONS.find((o) => o.id === operationId)!;
+        try {
+          return await runOperation(operation, { deps, actor }, { params: input.params ?? {}, query: input.query ?? {}, body: input.body });
+        } catch (err) {
+          const shaped = toOpenAIError(err, 'local');
+          if (shaped.status >= 500) throw err;
+          throw new CliError(`${shaped.status}: ${shaped.body.error.message}`);
+        }
+      },
+      async close() {
+        await keys.close();
+        await events.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

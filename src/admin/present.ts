@@ -1,0 +1,105 @@
+import { formatUsd, PICOS_PER_USD } from '../common/money.js';
+import type { AuditRecord, KeyRecord, NewKey, ProjectRecord, ServiceAccountRecord } from '../control/index.js';
+
+/** OpenAI's object shapes (timestamps in Unix seconds), with Tollgate's extra fields after them. */
+const seconds = (ms: number | null): number | null => (ms === null ? null : Math.floor(ms / 1000));
+
+/** Exact decimal text of picodollars, without trailing zeros ("25.5", "0.000001"). */
+export function usdText(picos: bigint | null): string | null {
+  if (picos === null) return null;
+  const text = formatUsd(picos, 12);
+  return picos % PICOS_PER_USD === 0n ? text.split('.')[0]! : text.replace(/0+$/, '');
+}
+
+export function projectObject(p: ProjectRecord): Record<string, unknown> {
+  return { id: p.id, object: 'organization.project', name: p.name, created_at: seconds(p.createdAt), archived_at: seconds(p.archivedAt), status: p.status };
+}
+
+function keyDetails(k: KeyRecord): Record<string, unknown> {
+  return {
+    kind: k.kind,
+    status: k.status,
+    created_by: k.createdBy,
+    expires_at: seconds(k.expiresAt),
+    permissions: k.permissions,
+    allowed_ips: k.allowedIps,
+    rpm_limit: k.limits.rpm,
+    tpm_limit: k.limits.tpm,
+    monthly_usage_limit_usd: usdText(k.limits.monthlyBudgetPicos),
+    rotated_from: k.rotatedFromId,
+    rotated_to: k.rotatedToId,
+    revokes_at: seconds(k.revokeAt),
+    revoked_at: seconds(k.revokedAt),
+    revoked_reason: k.revokedReason,
+    rotation_due: k.rotationDue,
+  };
+}
+
+export function projectKeyObject(k: KeyRecord, account?: ServiceAccountRecord | null): Record<string, unknown> {
+  const owner = k.serviceAccountId
+    ? { type: 'service_account', service_account: account ? serviceAccountObject(account) : { id: k.serviceAccountId } }
+    : { type: 'user', user: null };
+  return {
+    object: 'organization.project.api_key',
+    id: k.id,
+    name: k.name,
+    redacted_value: k.redacted,
+    created_at: seconds(k.createdAt),
+    last_used_at: seconds(k.lastUsedAt),
+    owner,
+    project_id: k.projectId,
+    ...keyDetails(k),
+  };
+}
+
+export function adminKeyObject(k: KeyRecord): Record<string, unknown> {
+  return {
+    object: 'organization.admin_api_key',
+    id: k.id,
+    name: k.name,
+    redacted_value: k.redacted,
+    created_at: seconds(k.createdAt),
+    expires_at: seconds(k.expiresAt),
+    last_used_at: seconds(k.lastUsedAt),
+    owner: { type: 'organization', id: k.organizationId },
+    ...keyDetails(k),
+  };
+}
+
+/** A key with its secret: the only answer that ever carries `value`. */
+export function newKeyObject(created: NewKey): Record<string, unknown> {
+  const base = created.key.kind === 'admin' ? adminKeyObject(created.key) : projectKeyObject(created.key);
+  return { ...base, value: created.secret };
+}
+
+export function serviceAccountObject(a: ServiceAccountRecord): Record<string, unknown> {
+  return { object: 'organization.project.service_account', id: a.id, name: a.name, role: a.role, created_at: seconds(a.createdAt) };
+}
+
+export function createdServiceAccountObject(a: ServiceAccountRecord, key: NewKey): Record<string, unknown> {
+  return {
+    ...serviceAccountObject(a),
+    api_key: { object: 'organization.project.service_account.api_key', value: key.secret, name: key.key.name, created_at: seconds(key.key.createdAt), id: key.key.id },
+  };
+}
+
+export function deletedObject(object: string, id: string): Record<string, unknown> {
+  return { object, id, deleted: true };
+}
+
+/** OpenAI's audit log entry: the event's payload sits under a key named after its type. */
+export function auditObject(a: AuditRecord): Record<string, unknown> {
+  const actor =
+    a.actor.type === 'api_key'
+      ? { type: 'api_key', api_key: { id: a.actor.id, type: 'admin' } }
+      : { type: a.actor.type, ...(a.actor.id ? { id: a.actor.id } : {}) };
+  return {
+    object: 'organization.audit_log',
+    id: a.id,
+    type: a.type,
+    effective_at: seconds(a.effectiveAt),
+    project: a.projectId ? { id: a.projectId } : null,
+    actor: { ...actor, ip_address: a.actor.ip, user_agent: a.actor.userAgent },
+    [a.type]: { id: a.resourceId, ...a.details },
+  };
+}

@@ -1,0 +1,40 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { TollgateError } from '../common/errors.js';
+import { formatUsd, parseUsd, type Picos } from '../common/money.js';
+import type { KeyPrincipal } from '../control/index.js';
+import type { Database } from '../store/index.js';
+
+/** Exact USD text: as many decimals as the amount needs, at least two. */
+export function usdText(picos: Picos): string {
+  return formatUsd(picos, 12).replace(/(\.\d\d\d*?)0+$/, '$1');
+}
+
+/** A USD amount in a request: decimal text ("1.50") or a JSON number; never a float in arithmetic. */
+export const usdInput = z.union([z.string().regex(/^\d+(\.\d{1,12})?$/, 'a USD amount such as "1.50"'), z.number().nonnegative().finite()]).transform((v, ctx) => {
+  try {
+    return parseUsd(typeof v === 'number' ? v.toFixed(12).replace(/\.?0+$/, '') : v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'a USD amount with at most 12 decimals' });
+    return z.NEVER;
+  }
+});
+
+export const thresholdsInput = z.array(z.number().int().min(1).max(1000)).max(20);
+
+export function callerOf(principal: KeyPrincipal | undefined): KeyPrincipal {
+  if (!principal) throw new TollgateError('missing_api_key');
+  return principal;
+}
+
+/** The project, when it belongs to the caller's organization; 404 otherwise (never reveal another organization's ids). */
+export async function ownProject(db: Kysely<Database>, organizationId: string, projectId: string): Promise<void> {
+  const row = await db.selectFrom('projects').select('id').where('id', '=', projectId).where('organization_id', '=', organizationId).executeTakeFirst();
+  if (!row) throw new TollgateError('not_found', { message: `No such project: ${projectId.slice(0, 100)}` });
+}
+
+export async function ownKey(db: Kysely<Database>, organizationId: string, projectId: string, keyId: string): Promise<void> {
+  await ownProject(db, organizationId, projectId);
+  const row = await db.selectFrom('api_keys').select('id').where('id', '=', keyId).where('project_id', '=', projectId).executeTakeFirst();
+  if (!row) throw new TollgateError('not_found', { message: `No such API key in project ${projectId}: ${keyId.slice(0, 100)}` });
+}

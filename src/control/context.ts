@@ -1,0 +1,22 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../common/clock.js';
+import type { ServerSecret } from '../secrets/index.js';
+import type { Database } from '../store/index.js';
+import type { KeyEvents } from './key-events.js';
+import type { KeyService } from './keys.js';
+
+/** What the management services share, built once at boot (or by the CLI over a local store). */
+export interface ControlDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+  keys: KeyService;
+  events: KeyEvents;
+  secret: ServerSecret;
+}
+
+/** Drops a key (or every key of a project) from this instance's cache now, then tells the other instances. */
+export async function invalidate(deps: ControlDeps, scope: 'key' | 'project', id: string): Promise<void> {
+  if (scope === 'key') deps.keys.invalidate(id);
+  else deps.keys.invalidateProject(id);
+  await deps.events.publish({ scope, id });
+}

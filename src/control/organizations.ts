@@ -1,0 +1,14 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../common/clock.js';
+import { newId } from '../common/ids.js';
+import type { Database } from '../store/index.js';
+
+/**
+ * Organizations arrive with accounts and sign-up; until then the first one is
+ * made at bootstrap and further ones by operators (the CLI) and tests.
+ */
+export async function createOrganization(db: Kysely<Database>, clock: Clock, name: string): Promise<{ id: string; name: string }> {
+  const id = newId('org', clock.now());
+  await db.insertInto('organizations').values({ id, name, status: 'active', created_at: clock.now() }).execute();
+  return { id, name };
+}

@@ -1,0 +1,97 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../common/clock.js';
+import { ConfigError, type Config } from '../config/index.js';
+import { budgetDefaults, createTierTable, type TierTable } from '../billing/index.js';
+import type { KeyService } from '../control/index.js';
+import type { UsageRecorder } from '../metering/index.js';
+import type { PriceCatalogue } from '../pricing/index.js';
+import type { Database } from '../store/index.js';
+import { createLimitAdmission, type LimitAdmission } from './admission.js';
+import { createMemoryLimitStore } from './memory.js';
+import { createPolicyCache, type PolicyCache } from './policy.js';
+import { createRedisLimitStore } from './redis.js';
+import type { LimitStore } from './types.js';
+
+export { createMemoryLimitStore } from './memory.js';
+export { createRedisLimitStore } from './redis.js';
+export { goDuration } from './duration.js';
+export { limitsAdminRoutes, type LimitsAdminDeps } from './admin-routes.js';
+export { readProjectRateLimits, writeProjectRateLimit, type ProjectRateLimit } from './overrides.js';
+export type { LimitStore, CapState } from './types.js';
+export type { PolicyCache } from './policy.js';
+export type { LimitAdmission } from './admission.js';
+
+export interface Limits {
+  admission: LimitAdmission;
+  store: LimitStore;
+  policies: PolicyCache;
+  tiers: TierTable;
+  /** Settles in flight, then closes the backend. */
+  close(): Promise<void>;
+}
+
+export interface LimitsDeps {
+  config: Config;
+  db: Kysely<Database>;
+  prices: PriceCatalogue;
+  recorder: UsageRecorder;
+  clock: Clock;
+  logger: Logger;
+  /** Key cache to drop a key from when its limits change on another instance. */
+  keys?: Pick<KeyService, 'invalidate'>;
+}
+
+/** The tier table, after checking that the configured tier names exist (before anything is bootstrapped with them). */
+export function checkTierSettings(config: Config): TierTable {
+  const tiers = createTierTable(config.limits.tiers);
+  for (const setting of ['new_organization_tier', 'bootstrap_tier'] as const) {
+    const name = config.limits[setting];
+    if (tiers.limits(name) === undefined) throw new ConfigError(`Invalid configuration: limits.${setting}: unknown usage tier '${name}'. Known tiers: ${tiers.names().join(', ')}.`);
+  }
+  return tiers;
+}
+
+/** Builds limits and spend control: Redis when `redis_url` is set (shared by every instance), else in-process. */
+export function createLimits(deps: LimitsDeps): Limits {
+  const { config } = deps;
+  const store = config.redis_url ? createRedisLimitStore({ url: config.redis_url, prefix: config.redis_prefix }) : createMemoryLimitStore();
+  const tiers = checkTierSettings(config);
+  const cache = createPolicyCache({ db: deps.db, clock: deps.clock, tiers, newOrganizationTier: config.limits.new_organization_tier, ttlMs: config.limits.policy_cache_ms, budgetDefaults: budgetDefaults(config.billing.budget_defaults) });
+  // An admin change on any instance drops what every instance cached about it.
+  store.onBroadcast((id) => {
+    if (id.startsWith('key:')) deps.keys?.invalidate(id.slice(4));
+    else cache.invalidate(id);
+  });
+  const policies: PolicyCache = {
+    organization: cache.organization,
+    project: cache.project,
+    invalidate(id) {
+      cache.invalidate(id);
+      store.broadcast(id).catch((err: unknown) => deps.logger.warn({ err }, 'could not tell other instances about a limits change'));
+    },
+  };
+  const admission = createLimitAdmission({
+    store,
+    policies,
+    tiers,
+    db: deps.db,
+    prices: deps.prices,
+    recorder: deps.recorder,
+    clock: deps.clock,
+    logger: deps.logger,
+    prepaid: config.billing.mode === 'prepaid',
+    reservationTtlMs: config.limits.reservation_ttl_ms,
+    sweepIntervalMs: config.limits.sweep_interval_ms,
+  });
+  return {
+    admission,
+    store,
+    policies,
+    tiers,
+    async close() {
+      await admission.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import type { Kysely } from 'kysely';
+import { addSpent, debitUsage, effectiveBudget, monthOf, readBudget, recordCrossings, type BudgetDefaults, type BudgetScope } from '../billing/index.js';
+import type { Picos } from '../common/money.js';
+import { toBigInt, type Database } from '../store/index.js';
+import type { UsageEvent } from './recorder.js';
+
+/** SQLite binds at most 32766 variables per statement; 23 columns x 500 rows stays well below. */
+const INSERT_CHUNK = 500;
+
+interface Sum {
+  organizationId: string;
+  scope: BudgetScope;
+  scopeId: string;
+  period: string;
+  amount: Picos;
+}
+
+function sums(events: UsageEvent[]): { debits: Map<string, { amount: Picos; count: number }>; counters: Map<string, Sum> } {
+  const debits = new Map<string, { amount: Picos; count: number }>();
+  const counters = new Map<string, Sum>();
+  for (const e of events) {
+    const cost = toBigInt(e.cost_picos);
+    const debit = debits.get(e.organization_id) ?? { amount: 0n, count: 0 };
+    debit.amount += cost;
+    debit.count += 1;
+    debits.set(e.organization_id, debit);
+    const period = monthOf(Number(e.created_at));
+    const scopes: [BudgetScope, string | null | undefined][] = [
+      ['organization', e.organization_id],
+      ['project', e.project_id],
+      ['key', e.api_key_id],
+    ];
+    for (const [scope, scopeId] of scopes) {
+      if (!scopeId) continue;
+      const id = `${scope}/${scopeId}/${period}`;
+      const sum = counters.get(id) ?? { organizationId: e.organization_id, scope, scopeId, period, amount: 0n };
+      sum.amount += cost;
+      counters.set(id, sum);
+    }
+  }
+  return { debits, counters };
+}
+
+async function budgetLimit(trx: Kysely<Database>, sum: Sum, defaults: BudgetDefaults): Promise<{ limit: Picos | null; thresholds: number[] }> {
+  const { monthlyLimit, thresholds } = effectiveBudget(await readBudget(trx, sum.scope, sum.scopeId), sum.scope, defaults);
+  if (sum.scope !== 'key') return { limit: monthlyLimit, thresholds };
+  // A key's cap lives on the key record (it travels with the key's principal).
+  const key = await trx.selectFrom('api_keys').select('monthly_budget_picos').where('id', '=', sum.scopeId).executeTakeFirst();
+  return { limit: key?.monthly_budget_picos ?? null, thresholds };
+}
+
+/**
+ * One transaction: the events, one ledger debit per organization, the month
+ * counters of every organization, project and key touched, and the threshold
+ * crossings those counters made.
+ */
+export async function writeBatch(db: Kysely<Database>, events: UsageEvent[], now: number, defaults: BudgetDefaults): Promise<void> {
+  const { debits, counters } = sums(events);
+  await db.transaction().execute(async (trx) => {
+    for (let i = 0; i < events.length; i += INSERT_CHUNK) await trx.insertInto('usage_events').values(events.slice(i, i + INSERT_CHUNK)).execute();
+    // Rows are locked in one global order, so instances flushing at once cannot deadlock.
+    for (const [organizationId, debit] of [...debits].sort(([a], [b]) => (a < b ? -1 : 1))) await debitUsage(trx, organizationId, debit.amount, debit.count, now);
+    for (const [, sum] of [...counters].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const after = await addSpent(trx, sum.scope, sum.scopeId, sum.period, sum.amount);
+      if (sum.amount === 0n) continue;
+      const { limit, thresholds } = await budgetLimit(trx, sum, defaults);
+      if (limit === null || limit <= 0n) continue;
+      await recordCrossings(trx, { ...sum, limit, before: after - sum.amount, after, thresholds, now });
+    }
+  });
+}

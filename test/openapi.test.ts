@@ -1,0 +1,33 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATIONS } from '../src/admin/index.js';
+import { client } from './helpers/admin.js';
+import { startTestTollgate, type TestTollgate } from './helpers/tollgate.js';
+
+describe('GET /openapi.json', () => {
+  let tg: TestTollgate;
+  beforeAll(async () => {
+    tg = await startTestTollgate();
+  });
+  afterAll(() => tg.stop());
+
+  it('documents every admin route and the leak endpoint, with scopes and input schemas', async () => {
+    const answer = await client(tg.url, null)('GET', '/openapi.json');
+    expect(answer.status).toBe(200);
+    const doc = answer.body;
+    expect(doc.openapi).toBe('3.1.0');
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path.replace(/\{([a-z_]+)\}/g, ':$1')}`),
+    );
+    const managementRoutes = OPERATIONS.map((o) => `${o.method} /v1/organization${o.path}`);
+    expect(managementRoutes.filter((r) => !tg.app.routeList.includes(r))).toEqual([]);
+    expect(managementRoutes.filter((r) => !documented.includes(r))).toEqual([]);
+    expect(documented).toContain('POST /v1/leaks');
+    const create = doc.paths['/v1/organization/projects/{project_id}/api_keys'].post;
+    expect(create['x-tollgate-scopes']).toEqual(['api.organization.api_keys.write']);
+    expect(Object.keys(create.requestBody.content['application/json'].schema.properties)).toEqual(
+      expect.arrayContaining(['name', 'permissions', 'allowed_ips', 'expires_at', 'rpm_limit', 'tpm_limit', 'monthly_usage_limit_usd']),
+    );
+    const audit = doc.paths['/v1/organization/audit_logs'].get;
+    expect(audit.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['limit', 'after', 'before', 'event_types[]', 'project_ids[]']));
+  });
+});

@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
-import { systemClock } from '../src/common/clock.js';
 import type { Config } from '../src/config/index.js';
-import { createCredentialStore, createProviderRegistry, CredentialError, withEnvProviders } from '../src/providers/index.js';
-import { createCatalogue } from '../src/routing/index.js';
-import { resolveServerSecret } from '../src/secrets/index.js';
-import { openStore } from '../src/store/index.js';
+import type { CredentialStore } from '../src/providers/index.js';
+
+// Loaded when a command runs, so `tollgate --help` and other commands stay light.
+const loadProviders = () => import('../src/providers/index.js');
+
+/** A user's mistake, printed plainly by the CLI (exit 2). */
+class CredentialError extends Error {
+  override readonly name = 'CredentialError';
+}
 
 type WithConfig = (cmd: Command) => Command;
 type ConfigFrom = (flags: { config?: string; dataDir?: string }) => Config;
@@ -18,7 +22,13 @@ async function readStdin(): Promise<string> {
 }
 
 /** The store and secret of this configuration, for commands that change stored credentials. */
-async function withCredentials<T>(config: Config, action: (store: ReturnType<typeof createCredentialStore>) => Promise<T>): Promise<T> {
+async function withCredentials<T>(config: Config, action: (store: CredentialStore) => Promise<T>): Promise<T> {
+  const [{ resolveServerSecret }, { openStore }, { createCredentialStore }, { systemClock }] = await Promise.all([
+    import('../src/secrets/index.js'),
+    import('../src/store/index.js'),
+    loadProviders(),
+    import('../src/common/clock.js'),
+  ]);
   const { secret } = resolveServerSecret({ secret: config.secret, secretFile: config.secret_file, dataDir: config.data_dir });
   const store = await openStore({ databaseUrl: config.database_url, dataDir: config.data_dir });
   try {
@@ -30,6 +40,7 @@ async function withCredentials<T>(config: Config, action: (store: ReturnType<typ
 }
 
 async function knownProvider(config: Config, id: string): Promise<void> {
+  const { withEnvProviders } = await loadProviders();
   const { config: effective } = await withEnvProviders(config, process.env);
   if (!effective.providers[id]) {
     const known = Object.keys(effective.providers);
@@ -64,6 +75,7 @@ export function registerProviderCommands(program: Command, withConfig: WithConfi
   withConfig(providers.command('list').description('List providers and where each key comes from (the keys are never shown).')).action((flags) =>
     run(async () => {
       const config = configFrom(flags);
+      const { withEnvProviders } = await loadProviders();
       const { config: effective } = await withEnvProviders(config, process.env);
       const stored = await withCredentials(config, (store) => store.list());
       const storedIds = new Set(stored.map((c) => c.providerId));
@@ -82,6 +94,7 @@ export function registerModelsCommand(program: Command, withConfig: WithConfig, 
     .addHelpText('after', '\nExample:\n  $ OPENAI_API_KEY=sk-... tollgate models')
     .action((flags) =>
       run(async () => {
+        const [{ withEnvProviders, createProviderRegistry }, { createCatalogue }, { systemClock }] = await Promise.all([loadProviders(), import('../src/routing/index.js'), import('../src/common/clock.js')]);
         const { config } = await withEnvProviders(configFrom(flags), process.env);
         const registry = createProviderRegistry(config, systemClock, process.env);
         try {

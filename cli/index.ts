@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import { ConfigError, loadConfig, redactConfig, type LoadConfigOptions } from '../src/config/index.js';
 import { registerManagementCommands } from './manage.js';
+import { registerModelsCommand, registerProviderCommands } from './providers.js';
 import { estimateCommand } from './estimate.js';
 import { registerScan } from './scan.js';
 import { usageCommand } from './usage.js';
@@ -33,7 +34,7 @@ async function run(action: () => Promise<void>): Promise<void> {
   try {
     await action();
   } catch (err) {
-    if (err instanceof ConfigError || (err instanceof Error && err.name === 'CatalogueError')) {
+    if (err instanceof ConfigError || (err instanceof Error && ['CatalogueError', 'ConfigError', 'CredentialError'].includes(err.name))) {
       process.stderr.write(`${err.message}\n`);
       process.exit(2);
     }
@@ -100,6 +101,8 @@ withConfig(configCommand.command('print').description('Print the effective confi
     }),
   );
 
+registerProviderCommands(program, withConfig, configFrom, run);
+registerModelsCommand(program, withConfig, configFrom, run);
 registerScan(program);
 program.addCommand(estimateCommand());
 program.addCommand(usageCommand());

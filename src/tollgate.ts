@@ -11,8 +11,9 @@ import { checkTierSettings, createLimits, limitsAdminRoutes, type Limits } from 
 import { createUsageRecorder, type UsageRecorder } from './metering/index.js';
 import { createMetrics } from './metrics/index.js';
 import { createPriceCatalogue, pricingRoutes, type PriceCatalogue } from './pricing/index.js';
-import { createProviderRegistry, type ProviderRegistry } from './providers/index.js';
-import { createCatalogue, type Catalogue } from './routing/index.js';
+import { createCredentialStore, createProviderRegistry, withEnvProviders, type ProviderRegistry } from './providers/index.js';
+import { providerCredentialRoutes } from './admin/index.js';
+import { createCatalogue, createRouter, type Catalogue, type Router } from './routing/index.js';
 import { resolveServerSecret, type ServerSecret } from './secrets/index.js';
 import { buildApp } from './server/index.js';
 import { openStore, type Store } from './store/index.js';
@@ -27,6 +28,7 @@ export interface Services {
   keys: KeyService;
   providers: ProviderRegistry;
   catalogue: Catalogue;
+  router: Router;
   prices: PriceCatalogue;
   admission: Admission;
   /** Key lifecycle: cache sync, auth throttling, maintenance; the deps of the admin API. */
@@ -101,10 +103,17 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       projectName: config.bootstrap.project_name,
       onOrganizationCreated: (db, id, now) => onboardOrganization(db, id, { tier: config.limits.bootstrap_tier, trialGrant: parseUsd(config.billing.trial_grant_usd), now }),
     });
-    providers = createProviderRegistry(config, clock, options.env ?? process.env);
+    const env = options.env ?? process.env;
+    const credentials = createCredentialStore({ db: store.db, secret, clock });
+    const fromEnv = await withEnvProviders(config, env);
+    if (fromEnv.added.length > 0) logger.info({ providers: fromEnv.added }, 'providers added from environment keys');
+    if (fromEnv.skipped.length > 0) logger.warn({ providers: fromEnv.skipped }, 'environment keys set for provider kinds this build does not have');
+    config = fromEnv.config;
+    providers = createProviderRegistry(config, clock, env, await credentials.loadAll());
     const catalogue = createCatalogue(config, providers, clock.now());
     const prices = createPriceCatalogue(config.pricing.models);
     const metrics = createMetrics();
+    const router = createRouter({ config: config.routing, catalogue, providers, metrics, clock });
     usageMaintenance = startUsageMaintenance({ store, clock, logger, retentionDays: config.metering.retention_days, intervalMs: config.metering.rollup_interval_ms });
     recorder = createUsageRecorder({
       db: store.db,
@@ -115,19 +124,20 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       budgetDefaults: budgetDefaults(config.billing.budget_defaults),
     });
     limits = createLimits({ config, db: store.db, prices, recorder, clock, logger, keys });
-    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, prices, admission: limits.admission, limits, recorder, usageMaintenance, management };
+    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management };
     const app = await buildApp({
       logger,
       bodyLimit: config.server.body_limit_bytes,
       trustProxy: config.server.trust_proxy,
       store,
-      gateway: { keys, authThrottle: management.authThrottle, catalogue, providers, admission: services.admission, metrics, clock },
+      gateway: { keys, authThrottle: management.authThrottle, catalogue, router, providers, admission: services.admission, metrics, clock },
       gatewayRoutes: [pricingRoutes({ prices, clock })],
       adminRoutes: [
         usageRoutes({ store, clock }),
         managementRoutes(management.control),
         limitsAdminRoutes({ db: store.db, clock, catalogue, limits, keys }),
         billingAdminRoutes({ db: store.db, clock, limits, keys, config }),
+        providerCredentialRoutes({ db: store.db, providers, credentials }),
       ],
       publicRoutes: [publicRoutes(management.control, management.authThrottle)],
     });

@@ -3,3 +3,4 @@ export { publicRoutes } from './public-routes.js';
 export { OPERATIONS, operationById } from './operations.js';
 export { runOperation, type Operation, type OperationContext } from './operation.js';
 export { openApiDocument } from './openapi.js';
+export { providerCredentialRoutes, type ProviderCredentialDeps } from './provider-credentials.js';

@@ -64,6 +64,13 @@ export const ERRORS = {
   upstream_error: spec(502, 'server_error', 'upstream_error', 'The upstream provider returned an invalid response.', true),
   overloaded: spec(503, 'service_unavailable_error', 'server_is_overloaded', 'Our servers are currently overloaded. Please try again later.', true),
   shutting_down: spec(503, 'service_unavailable_error', 'server_shutting_down', 'The server is shutting down. Please retry.', true),
+  no_healthy_deployment: spec(
+    503,
+    'service_unavailable_error',
+    'no_healthy_deployment',
+    'No deployment of this model is available right now: each failed repeatedly and is cooling down. Please retry later.',
+    true,
+  ),
   upstream_timeout: spec(504, 'server_error', 'timeout', 'The upstream provider did not answer in time.', true),
 } satisfies Record<string, ErrorSpec>;
 

@@ -10,6 +10,8 @@ import { z } from 'zod';
 
 const secretString = () => z.string().min(1).meta({ secret: true });
 
+export const modelCapabilities = ['chat', 'tools', 'vision', 'embeddings', 'json_schema'] as const;
+
 const faultKinds = ['none', '429', '500', '503', 'timeout', 'disconnect'] as const;
 
 export const simulatorSchema = z
@@ -52,6 +54,36 @@ export const modelSchema = z
     context_window: z.number().int().positive().optional(),
     max_output_tokens: z.number().int().positive().optional(),
     owned_by: z.string().default('tollgate'),
+    capabilities: z
+      .array(z.enum(modelCapabilities))
+      .optional()
+      .describe('What the model can do; default: chat, tools, vision, json_schema for chat models, embeddings for embedding models.'),
+  })
+  .strict();
+
+export const routingSchema = z
+  .object({
+    max_attempts: z.number().int().min(1).max(20).default(4).describe('Upstream attempts per request, across retries and fallbacks.'),
+    retries_per_deployment: z.number().int().min(0).max(10).default(2).describe('Retries of one deployment before falling back to the next.'),
+    deadline_ms: z.number().int().min(0).max(3_600_000).default(30_000).describe('No retry or fallback starts later than this after the request arrived.'),
+    attempt_timeout_ms: z
+      .number()
+      .int()
+      .min(1)
+      .max(3_600_000)
+      .default(600_000)
+      .describe('How long one attempt may take to be accepted (whole answer, or stream headers) before it is retried.'),
+    backoff_base_ms: z.number().int().min(0).max(60_000).default(200).describe('First retry waits up to this (full jitter), doubling per retry.'),
+    backoff_max_ms: z.number().int().min(0).max(300_000).default(5_000).describe('Cap of the backoff wait.'),
+    max_retry_after_ms: z
+      .number()
+      .int()
+      .min(0)
+      .max(3_600_000)
+      .default(20_000)
+      .describe('An upstream retry-after longer than this is not waited for: the next deployment is tried.'),
+    circuit_failure_threshold: z.number().int().min(1).max(1000).default(5).describe('Consecutive failures that open a deployment\'s circuit.'),
+    circuit_cooldown_ms: z.number().int().min(1).max(3_600_000).default(30_000).describe('How long an open circuit waits before one probe request.'),
   })
   .strict();
 
@@ -171,6 +203,7 @@ export const configSchema = z
     simulator: simulatorSchema.prefault({}),
     providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), providerSchema).default({}),
     models: z.array(modelSchema).default([]),
+    routing: routingSchema.prefault({}),
     pricing: z
       .object({
         models: z
@@ -190,3 +223,5 @@ export type Config = z.infer<typeof configSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type SimulatorConfig = z.infer<typeof simulatorSchema>;
+export type RoutingConfig = z.infer<typeof routingSchema>;
+export type ModelCapability = (typeof modelCapabilities)[number];

@@ -9,20 +9,20 @@ import { z } from 'zod';
 const text = z.string();
 const metadata = z.record(z.string().max(64), z.string().max(512));
 
-const textPart = z.object({ type: z.literal('text'), text });
-const imagePart = z.object({
+const textPart = z.looseObject({ type: z.literal('text'), text });
+const imagePart = z.looseObject({
   type: z.literal('image_url'),
   image_url: z.object({ url: z.string().min(1), detail: z.enum(['auto', 'low', 'high']).optional() }),
 });
-const audioPart = z.object({
+const audioPart = z.looseObject({
   type: z.literal('input_audio'),
   input_audio: z.object({ data: z.string(), format: z.enum(['wav', 'mp3']) }),
 });
-const filePart = z.object({
+const filePart = z.looseObject({
   type: z.literal('file'),
   file: z.object({ file_id: z.string().optional(), file_data: z.string().optional(), filename: z.string().optional() }),
 });
-const refusalPart = z.object({ type: z.literal('refusal'), refusal: text });
+const refusalPart = z.looseObject({ type: z.literal('refusal'), refusal: text });
 
 const userContent = z.union([text, z.array(z.discriminatedUnion('type', [textPart, imagePart, audioPart, filePart])).min(1)]);
 const textContent = z.union([text, z.array(textPart).min(1)]);
@@ -49,16 +49,16 @@ const messageSchema = z.discriminatedUnion('role', [
   z.looseObject({ role: z.literal('function'), content: z.string().nullable(), name: z.string() }),
 ]);
 
-const functionTool = z.object({
+const functionTool = z.looseObject({
   type: z.literal('function'),
-  function: z.object({
+  function: z.looseObject({
     name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 characters of a-z, A-Z, 0-9, _ and -'),
     description: z.string().optional(),
     parameters: z.record(z.string(), z.unknown()).optional(),
     strict: z.boolean().nullable().optional(),
   }),
 });
-const customTool = z.object({
+const customTool = z.looseObject({
   type: z.literal('custom'),
   custom: z.object({ name: z.string(), description: z.string().optional(), format: z.unknown().optional() }),
 });

@@ -41,6 +41,8 @@ export async function bootstrap(db: Kysely<Database>, keys: KeyService, clock: C
     const organizationId = newId('org');
     const projectId = newId('proj');
     await trx.insertInto('organizations').values({ id: organizationId, name: options.organizationName, status: 'active', created_at: now }).execute();
+    // The first organization operates the instance (upstream keys, for example).
+    await trx.insertInto('meta').values({ key: 'operator_organization', value: organizationId }).execute();
     await options.onOrganizationCreated?.(trx, organizationId, now);
     await trx
       .insertInto('projects')

@@ -1,31 +1,33 @@
-import { TollgateError } from '../common/errors.js';
-import type { CallContext, Deployment, Provider, ProviderRegistry } from '../providers/index.js';
-import { pickDeployment, type CatalogueModel } from '../routing/index.js';
+import type { FastifyReply } from 'fastify';
+import type { CallContext, Deployment, Provider } from '../providers/index.js';
+import type { CatalogueModel, Routed, Router } from '../routing/index.js';
 
-export interface Invocation<T> {
-  result: T;
-  deployment: Deployment;
-  attempts: number;
-}
+export type Invocation<T> = Routed<T>;
 
 export interface InvokeOptions {
-  providers: ProviderRegistry;
+  router: Router;
   model: CatalogueModel;
   requestId: string;
   clientHeaders: CallContext['clientHeaders'];
   /** Aborted when the client goes away or the server stops. */
   signal: AbortSignal;
+  /** When the request arrived (clock ms). */
+  startedAt: number;
+  /** Whether a fallback model can serve this request. */
+  accepts?(model: CatalogueModel): boolean;
 }
 
 /**
- * Calls the model's chosen deployment. This is the seam where retries,
- * fallbacks and circuit breaking live.
+ * Calls the model through the router: weighted choice of a healthy
+ * deployment, retries, fallbacks and circuit breaking live behind this seam.
  */
-export async function invoke<T>(options: InvokeOptions, call: (provider: Provider, deployment: Deployment, ctx: CallContext) => Promise<T>): Promise<Invocation<T>> {
-  const deployment = pickDeployment(options.model.deployments);
-  const provider = options.providers.get(deployment.provider);
-  if (!provider) throw new TollgateError('server_error', { context: { reason: `provider ${deployment.provider} missing` } });
-  const ctx: CallContext = { signal: options.signal, requestId: options.requestId, attempt: 1, clientHeaders: options.clientHeaders };
-  const result = await call(provider, deployment, ctx);
-  return { result, deployment, attempts: 1 };
+export function invoke<T>(options: InvokeOptions, call: (provider: Provider, deployment: Deployment, ctx: CallContext) => Promise<T>): Promise<Invocation<T>> {
+  return options.router.route(options, call);
+}
+
+/** Which deployment served, after how many attempts, and whether a fallback model did. */
+export function routingHeaders(reply: FastifyReply, done: Invocation<unknown>): void {
+  reply.header('x-tollgate-deployment', `${done.deployment.provider}/${done.deployment.model}`);
+  reply.header('x-tollgate-attempts', String(done.attempts));
+  if (done.fallbackModel) reply.header('x-tollgate-fallback-model', done.fallbackModel);
 }

@@ -6,18 +6,20 @@ import {
   embeddingsRequestSchema,
   parseRequest,
   requestedMaxTokens,
+  type ChatChunk,
   type ChatCompletion,
   type ChatRequest,
   type Usage,
 } from '../contract/index.js';
 import type { KeyPrincipal } from '../control/index.js';
-import type { CatalogueModel, ModelType } from '../routing/index.js';
+import type { CatalogueModel, ModelType, RouteCall } from '../routing/index.js';
 import { countChatPromptTokens, encodingForModel } from '../tokens/index.js';
 import type { CallOutcome, Ticket } from './admission.js';
 import type { GatewayDeps } from './deps.js';
-import { invoke } from './invoke.js';
+import { invoke, routingHeaders, type Invocation, type InvokeOptions } from './invoke.js';
+import { requireChatCapabilities } from './capabilities.js';
 import { authorize } from './scopes.js';
-import { chatSse } from './stream.js';
+import { chatWire, sseStream, type WireFormat } from './stream.js';
 
 /*
  * The hot path, as a list of named steps:
@@ -45,18 +47,18 @@ export function resolveModel(deps: GatewayDeps, name: string, type: ModelType): 
   return model;
 }
 
-function estimateChat(body: ChatRequest, model: CatalogueModel): { promptTokens: number; maxOutputTokens: number } {
+export function estimateChat(body: ChatRequest, model: CatalogueModel): { promptTokens: number; maxOutputTokens: number } {
   const promptTokens = countChatPromptTokens(body.messages, encodingForModel(model.deployments[0]!.model), body.tools);
   const maxOutputTokens = (requestedMaxTokens(body) ?? model.maxOutputTokens ?? DEFAULT_MAX_OUTPUT) * (body.n ?? 1);
   return { promptTokens, maxOutputTokens };
 }
 
-function countedUsage(promptTokens: number, completionText: string, upstreamModel: string): Usage {
+export function countedUsage(promptTokens: number, completionText: string, upstreamModel: string): Usage {
   const completion = encodingForModel(upstreamModel).count(completionText);
   return { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion };
 }
 
-function completionTextOf(completion: ChatCompletion): string {
+export function completionTextOf(completion: ChatCompletion): string {
   let text = '';
   for (const { message } of completion.choices) {
     text += (message.content ?? '') + (message.refusal ?? '');
@@ -66,7 +68,7 @@ function completionTextOf(completion: ChatCompletion): string {
 }
 
 /** Aborts when the client disconnects before the response is complete. */
-function clientSignal(reply: FastifyReply): AbortSignal {
+export function clientSignal(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
   // 'close' before the response finished = the client went away (or the socket broke).
   reply.raw.once('close', () => {
@@ -75,7 +77,7 @@ function clientSignal(reply: FastifyReply): AbortSignal {
   return controller.signal;
 }
 
-function outcomeOf(deps: GatewayDeps, startedAt: number, fields: Partial<CallOutcome>): CallOutcome {
+export function outcomeOf(deps: GatewayDeps, startedAt: number, fields: Partial<CallOutcome>): CallOutcome {
   return {
     status: 'ok',
     usage: null,
@@ -89,7 +91,7 @@ function outcomeOf(deps: GatewayDeps, startedAt: number, fields: Partial<CallOut
   };
 }
 
-function failure(err: unknown, signal: AbortSignal): Partial<CallOutcome> {
+export function failure(err: unknown, signal: AbortSignal): Partial<CallOutcome> {
   if (signal.aborted) return { status: 'aborted', httpStatus: 499, errorCode: 'client_closed' };
   const e = err instanceof TollgateError ? err : null;
   return { status: 'error', httpStatus: e?.status ?? 500, errorCode: e?.code ?? e?.errorName ?? 'server_error' };
@@ -102,14 +104,18 @@ export async function chatCompletions(deps: GatewayDeps, request: FastifyRequest
   if (body.stream_options && !body.stream) {
     throw new TollgateError('invalid_value', { param: 'stream_options', message: "The 'stream_options' parameter is only allowed when 'stream' is enabled." });
   }
+  if (body.top_logprobs != null && body.logprobs !== true) {
+    throw new TollgateError('invalid_value', { param: 'top_logprobs', message: "Invalid 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is used." });
+  }
   const model = resolveModel(deps, body.model, 'chat');
+  requireChatCapabilities(model, body);
   request.modelName = model.name;
   const estimate = estimateChat(body, model);
   const startedAt = deps.clock.now();
   const ticket = await deps.admission.admit({ principal, model, endpoint: 'chat.completions', requestId: request.id, ...estimate });
   reply.headers(ticket.headers);
   const signal = clientSignal(reply);
-  const invokeOptions = { providers: deps.providers, model, requestId: request.id, clientHeaders: request.headers, signal };
+  const invokeOptions = chatInvokeOptions(deps, request, model, body, signal, startedAt);
 
   if (body.stream) return streamChat(deps, reply, body, ticket, invokeOptions, startedAt, estimate);
 
@@ -120,32 +126,51 @@ export async function chatCompletions(deps: GatewayDeps, request: FastifyRequest
     ticket.settle(outcomeOf(deps, startedAt, failure(err, signal)));
     throw err;
   }
-  reply.header('x-tollgate-deployment', `${done.deployment.provider}/${done.deployment.model}`);
+  routingHeaders(reply, done);
   const usage = done.result.usage ?? countedUsage(estimate.promptTokens, completionTextOf(done.result), done.deployment.model);
   ticket.settle(outcomeOf(deps, startedAt, { usage, usageEstimated: !done.result.usage, deployment: done.deployment }));
   return done.result;
 }
 
-async function streamChat(
+/** Options for routing a chat request: fallback models must offer what the request uses. */
+export function chatInvokeOptions(deps: GatewayDeps, request: FastifyRequest, model: CatalogueModel, body: ChatRequest, signal: AbortSignal, startedAt: number): InvokeOptions {
+  const accepts = (candidate: CatalogueModel) => {
+    try {
+      requireChatCapabilities(candidate, body);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return { router: deps.router, model, requestId: request.id, clientHeaders: request.headers, signal, startedAt, accepts };
+}
+
+/**
+ * Opens the upstream stream through the router (retries happen only before
+ * the first byte), then writes it in the endpoint's wire format and settles
+ * the ticket when it ends, however it ends.
+ */
+export async function streamChat(
   deps: GatewayDeps,
   reply: FastifyReply,
   body: ChatRequest,
   ticket: Ticket,
-  invokeOptions: Parameters<typeof invoke>[0],
+  invokeOptions: InvokeOptions,
   startedAt: number,
   estimate: { promptTokens: number },
+  wire: (served: Invocation<unknown>) => WireFormat = () => chatWire(body.stream_options?.include_usage === true, invokeOptions.requestId),
+  open: RouteCall<AsyncIterable<ChatChunk>> = (provider, deployment, ctx) => provider.chatStream(body, deployment, ctx),
 ): Promise<unknown> {
   let opened;
   try {
-    opened = await invoke(invokeOptions, (provider, deployment, ctx) => provider.chatStream(body, deployment, ctx));
+    opened = await invoke(invokeOptions, open);
   } catch (err) {
     ticket.settle(outcomeOf(deps, startedAt, failure(err, invokeOptions.signal)));
     throw err;
   }
   deps.metrics.streamsInFlight.inc();
   const deployment = opened.deployment;
-  const stream = chatSse(opened.result, {
-    includeUsage: body.stream_options?.include_usage === true,
+  const stream = sseStream(opened.result, wire(opened), {
     requestId: invokeOptions.requestId,
     startedAt,
     signal: invokeOptions.signal,
@@ -158,7 +183,7 @@ async function streamChat(
       ticket.settle(outcomeOf(deps, startedAt, { ...fields, usage, usageEstimated: end.usage === null, deployment, timeToFirstTokenMs: end.timeToFirstTokenMs }));
     },
   });
-  reply.header('x-tollgate-deployment', `${deployment.provider}/${deployment.model}`);
+  routingHeaders(reply, opened);
   reply.header('content-type', 'text/event-stream; charset=utf-8');
   reply.header('cache-control', 'no-cache');
   reply.header('x-accel-buffering', 'no');
@@ -179,7 +204,7 @@ export async function embeddings(deps: GatewayDeps, request: FastifyRequest, rep
   const signal = clientSignal(reply);
   let done;
   try {
-    done = await invoke({ providers: deps.providers, model, requestId: request.id, clientHeaders: request.headers, signal }, (provider, deployment, ctx) => {
+    done = await invoke({ router: deps.router, model, requestId: request.id, clientHeaders: request.headers, signal, startedAt }, (provider, deployment, ctx) => {
       if (!provider.embeddings) throw new TollgateError('invalid_value', { param: 'model', message: `The model \`${model.name}\` does not support embeddings.` });
       return provider.embeddings(body, deployment, ctx);
     });
@@ -187,6 +212,7 @@ export async function embeddings(deps: GatewayDeps, request: FastifyRequest, rep
     ticket.settle(outcomeOf(deps, startedAt, failure(err, signal)));
     throw err;
   }
+  routingHeaders(reply, done);
   const usage: Usage = { prompt_tokens: done.result.usage.prompt_tokens, completion_tokens: 0, total_tokens: done.result.usage.total_tokens };
   ticket.settle(outcomeOf(deps, startedAt, { usage, deployment: done.deployment }));
   return done.result;

@@ -3,6 +3,9 @@ import { authenticate, checkSelectors } from './auth.js';
 import type { GatewayDeps } from './deps.js';
 import { authorizeRoute } from './scopes.js';
 import { chatCompletions, embeddings, listModels, retrieveModel } from './pipeline.js';
+import { completions } from './completions.js';
+import { responses } from './responses.js';
+import { createResponseItems } from './responses-items.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,6 +26,9 @@ export function gatewayPlugin(deps: GatewayDeps, routes: FastifyPluginAsync[] = 
       checkSelectors(request.principal, request.headers);
     });
     app.post('/chat/completions', (request, reply) => chatCompletions(deps, request, reply));
+    app.post('/completions', (request, reply) => completions(deps, request, reply));
+    const responseItems = createResponseItems();
+    app.post('/responses', (request, reply) => responses(deps, responseItems, request, reply));
     app.post('/embeddings', (request, reply) => embeddings(deps, request, reply));
     app.get('/models', (request) => listModels(deps, request));
     app.get('/models/:model', (request) => retrieveModel(deps, request));

@@ -19,8 +19,14 @@ function deltaText(delta: ChatChunk['choices'][number]['delta']): string {
   return text;
 }
 
-export interface ChatSseOptions {
-  includeUsage: boolean;
+/** How an endpoint writes the upstream's chat chunks on the wire: SSE frames per chunk, at the end, and on failure. */
+export interface WireFormat {
+  chunk(chunk: ChatChunk): string[];
+  done(): string[];
+  error(err: unknown): string[];
+}
+
+export interface SseOptions {
   requestId: string;
   startedAt: number;
   signal: AbortSignal;
@@ -28,13 +34,17 @@ export interface ChatSseOptions {
   onEnd(end: StreamEnd): void;
 }
 
+export interface ChatSseOptions extends SseOptions {
+  includeUsage: boolean;
+}
+
 /**
- * The chat stream as OpenAI clients expect it: `data:` chunks, the usage
- * chunk only when asked for, `data: [DONE]`. A failure after the first byte
- * becomes an `error` event, never a hang or a fake success. Pulled by the
- * socket, so a client that stops reading stops the upstream too.
+ * Chat chunks out as SSE in an endpoint's wire format. A failure after the
+ * first byte becomes the format's error frames, never a hang or a fake
+ * success. Pulled by the socket, so a client that stops reading stops the
+ * upstream too instead of growing a buffer.
  */
-export function chatSse(source: AsyncIterable<ChatChunk>, options: ChatSseOptions): Readable {
+export function sseStream(source: AsyncIterable<ChatChunk>, wire: WireFormat, options: SseOptions): Readable {
   async function* frames(): AsyncGenerator<string> {
     let usage: Usage | null = null;
     let error: unknown = null;
@@ -45,18 +55,12 @@ export function chatSse(source: AsyncIterable<ChatChunk>, options: ChatSseOption
         if (chunk.usage) usage = chunk.usage;
         for (const choice of chunk.choices) completionText += deltaText(choice.delta);
         if (firstTokenAt === null && chunk.choices.length > 0) firstTokenAt = options.now();
-        if (options.includeUsage) {
-          chunk.usage ??= null;
-        } else {
-          if (chunk.choices.length === 0) continue;
-          delete chunk.usage;
-        }
-        yield encodeData(chunk);
+        yield* wire.chunk(chunk);
       }
-      yield 'data: [DONE]\n\n';
+      yield* wire.done();
     } catch (err) {
       error = err;
-      if (!options.signal.aborted) yield encodeData(toOpenAIError(err, options.requestId).body);
+      if (!options.signal.aborted) yield* wire.error(err);
     } finally {
       options.onEnd({
         usage,
@@ -130,4 +134,33 @@ class CoalescingReadable extends Readable {
     this.pending = '';
     if (!this.push(text)) this.wanted = false;
   }
+}
+
+/** The OpenAI error envelope as one `data:` frame, as chat and legacy completions streams end on failure. */
+export function dataErrorFrame(err: unknown, requestId: string): string[] {
+  return [encodeData(toOpenAIError(err, requestId).body)];
+}
+
+/**
+ * The chat stream as OpenAI clients expect it: `data:` chunks, the usage
+ * chunk only when asked for, `data: [DONE]`.
+ */
+export function chatWire(includeUsage: boolean, requestId: string): WireFormat {
+  return {
+    chunk(chunk) {
+      if (includeUsage) {
+        chunk.usage ??= null;
+      } else {
+        if (chunk.choices.length === 0) return [];
+        delete chunk.usage;
+      }
+      return [encodeData(chunk)];
+    },
+    done: () => ['data: [DONE]\n\n'],
+    error: (err) => dataErrorFrame(err, requestId),
+  };
+}
+
+export function chatSse(source: AsyncIterable<ChatChunk>, options: ChatSseOptions): Readable {
+  return sseStream(source, chatWire(options.includeUsage, options.requestId), options);
 }

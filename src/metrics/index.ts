@@ -7,6 +7,10 @@ export interface Metrics {
   requestDuration: Histogram<'route' | 'method' | 'status'>;
   upstreamDuration: Histogram<'provider' | 'model' | 'outcome'>;
   streamsInFlight: Gauge;
+  upstreamAttempts: Counter<'provider' | 'model' | 'outcome'>;
+  retries: Counter<'model'>;
+  fallbacks: Counter<'model' | 'kind'>;
+  circuitState: Gauge<'deployment'>;
 }
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -39,6 +43,30 @@ export function createMetrics(): Metrics {
     streamsInFlight: new Gauge({
       name: 'tollgate_streams_in_flight',
       help: 'Streaming responses currently open.',
+      registers: [registry],
+    }),
+    upstreamAttempts: new Counter({
+      name: 'tollgate_upstream_attempts_total',
+      help: 'Calls to an upstream deployment, by outcome (ok, retryable_error, error, aborted).',
+      labelNames: ['provider', 'model', 'outcome'],
+      registers: [registry],
+    }),
+    retries: new Counter({
+      name: 'tollgate_upstream_retries_total',
+      help: 'Retries of the same deployment after a retryable failure, by public model.',
+      labelNames: ['model'],
+      registers: [registry],
+    }),
+    fallbacks: new Counter({
+      name: 'tollgate_upstream_fallbacks_total',
+      help: 'Moves to another deployment of the same model (kind=deployment) or to a fallback model (kind=model).',
+      labelNames: ['model', 'kind'],
+      registers: [registry],
+    }),
+    circuitState: new Gauge({
+      name: 'tollgate_circuit_state',
+      help: 'Circuit of each deployment (provider/model): 0 closed, 1 half-open, 2 open.',
+      labelNames: ['deployment'],
       registers: [registry],
     }),
   };

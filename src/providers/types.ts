@@ -1,4 +1,4 @@
-import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResult } from '../contract/index.js';
+import type { ChatChunk, ChatCompletion, ChatRequest, CompletionsRequest, EmbeddingsRequest, EmbeddingsResult, TextCompletion } from '../contract/index.js';
 
 /** Which upstream model a call goes to: the routing layer's choice. */
 export interface Deployment {
@@ -32,5 +32,8 @@ export interface Provider {
   chat(request: ChatRequest, deployment: Deployment, ctx: CallContext): Promise<ChatCompletion>;
   chatStream(request: ChatRequest, deployment: Deployment, ctx: CallContext): Promise<AsyncIterable<ChatChunk>>;
   embeddings?(request: EmbeddingsRequest, deployment: Deployment, ctx: CallContext): Promise<EmbeddingsResult>;
+  /** Legacy text completions, for upstreams that serve them natively (the prompt goes as it is, no chat template). */
+  completions?(request: CompletionsRequest, deployment: Deployment, ctx: CallContext): Promise<TextCompletion>;
+  completionsStream?(request: CompletionsRequest, deployment: Deployment, ctx: CallContext): Promise<AsyncIterable<TextCompletion>>;
   close?(): Promise<void>;
 }

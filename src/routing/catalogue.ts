@@ -1,4 +1,4 @@
-import type { Config } from '../config/index.js';
+import type { Config, ModelCapability } from '../config/index.js';
 import type { Deployment, ProviderRegistry } from '../providers/index.js';
 import { SIM_CHAT_MODEL, SIM_EMBED_MODEL, SIMULATOR_PROVIDER_ID } from '../providers/index.js';
 
@@ -13,6 +13,7 @@ export interface CatalogueModel {
   contextWindow?: number;
   maxOutputTokens?: number;
   ownedBy: string;
+  capabilities: ModelCapability[];
   /** Unix seconds, for /v1/models. */
   created: number;
 }
@@ -46,6 +47,7 @@ export function createCatalogue(config: Config, providers: ProviderRegistry, boo
       contextWindow: m.context_window,
       maxOutputTokens: m.max_output_tokens,
       ownedBy: m.owned_by,
+      capabilities: m.capabilities ?? defaultCapabilities(m.type),
       created,
     });
   });
@@ -56,7 +58,7 @@ export function createCatalogue(config: Config, providers: ProviderRegistry, boo
     ];
     for (const [name, type] of builtIns) {
       if (models.some((m) => m.name === name)) continue;
-      models.push({ name, aliases: [], type, deployments: [{ provider: SIMULATOR_PROVIDER_ID, model: name, weight: 1 }], fallbacks: [], contextWindow: 128_000, maxOutputTokens: 16_384, ownedBy: 'tollgate', created });
+      models.push({ name, aliases: [], type, deployments: [{ provider: SIMULATOR_PROVIDER_ID, model: name, weight: 1 }], fallbacks: [], contextWindow: 128_000, maxOutputTokens: 16_384, ownedBy: 'tollgate', capabilities: defaultCapabilities(type), created });
     }
   }
 
@@ -69,10 +71,16 @@ export function createCatalogue(config: Config, providers: ProviderRegistry, boo
   }
   for (const model of models) {
     for (const fallback of model.fallbacks) {
-      if (!byName.has(fallback)) throw new CatalogueError(`models: '${model.name}' falls back to unknown model '${fallback}'.`);
+      const target = byName.get(fallback);
+      if (!target) throw new CatalogueError(`models: '${model.name}' falls back to unknown model '${fallback}'.`);
+      if (target.type !== model.type) throw new CatalogueError(`models: '${model.name}' (${model.type}) cannot fall back to '${fallback}' (${target.type}).`);
     }
   }
   return { resolve: (name) => byName.get(name), list: () => models };
+}
+
+export function defaultCapabilities(type: ModelType): ModelCapability[] {
+  return type === 'embeddings' ? ['embeddings'] : ['chat', 'tools', 'vision', 'json_schema'];
 }
 
 /** Weighted random choice among a model's deployments. */
@@ -85,4 +93,16 @@ export function pickDeployment(deployments: readonly Deployment[], random: () =>
     if (point < 0) return d;
   }
   return deployments[deployments.length - 1]!;
+}
+
+/** The deployments in a weighted random order: each position drawn by weight from those not yet placed. */
+export function weightedOrder(deployments: readonly Deployment[], random: () => number = Math.random): Deployment[] {
+  const left = [...deployments];
+  const out: Deployment[] = [];
+  while (left.length > 0) {
+    const chosen = pickDeployment(left, random);
+    out.push(chosen);
+    left.splice(left.indexOf(chosen), 1);
+  }
+  return out;
 }

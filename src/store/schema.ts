@@ -105,6 +105,16 @@ export interface NotificationEventsTable {
   delivered_at: NullableInt;
 }
 
+export interface ProviderCredentialsTable {
+  /** The provider id of config (`providers.<id>`). */
+  provider_id: string;
+  /** AES-256-GCM sealed upstream key (`v1.<iv>.<tag>.<ciphertext>`). */
+  sealed_api_key: string;
+  updated_at: Int;
+  /** Admin key id or `cli`. */
+  updated_by: string | null;
+}
+
 export interface UsageEventsTable {
   id: string;
   request_id: string;
@@ -213,6 +223,7 @@ export interface Database {
   service_accounts: ServiceAccountsTable;
   audit_logs: AuditLogsTable;
   notification_events: NotificationEventsTable;
+  provider_credentials: ProviderCredentialsTable;
   usage_events: UsageEventsTable;
   usage_rollups_hourly: UsageRollupsHourlyTable;
   organization_tiers: OrganizationTiersTable;

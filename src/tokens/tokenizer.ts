@@ -14,12 +14,36 @@ export interface Encoding {
 // not a special token, and must not make the tokenizer throw.
 const PLAIN = { disallowedSpecial: new Set<string>() };
 
+/**
+ * BPE time grows with the square of a word's length: 100 KB of one letter takes
+ * seconds, a 1 MB one would block the process for many minutes. Runs of more
+ * than MAX_RUN non-space characters (never seen in real text, where words are
+ * short) are cut into MAX_RUN pieces, which changes a count by at most one token
+ * per cut and keeps every count linear in the text's length.
+ */
+const MAX_RUN = 256;
+const LONG_RUN = new RegExp(`\\S{${MAX_RUN + 1},}`, 'g');
+const HAS_LONG_RUN = new RegExp(`\\S{${MAX_RUN + 1}}`);
+
+function pieces(text: string): string[] {
+  if (!HAS_LONG_RUN.test(text)) return [text];
+  const out: string[] = [];
+  let last = 0;
+  for (const match of text.matchAll(LONG_RUN)) {
+    if (match.index > last) out.push(text.slice(last, match.index));
+    for (let i = 0; i < match[0].length; i += MAX_RUN) out.push(match[0].slice(i, i + MAX_RUN));
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) out.push(text.slice(last));
+  return out;
+}
+
 function wrap(name: EncodingName, api: typeof o200k): Encoding {
   return {
     name,
-    encode: (text) => api.encode(text, PLAIN),
+    encode: (text) => pieces(text).flatMap((piece) => api.encode(piece, PLAIN)),
     decode: (tokens) => api.decode(tokens),
-    count: (text) => api.countTokens(text, PLAIN),
+    count: (text) => pieces(text).reduce((sum, piece) => sum + api.countTokens(piece, PLAIN), 0),
   };
 }
 

@@ -39,6 +39,8 @@ describe('anthropic provider through the openai SDK against a fake Anthropic ups
     tg = await startTestTollgate({
       providers: { claude: { kind: 'anthropic', base_url: `${upstream.url}/v1`, api_key: UPSTREAM_KEY } },
       models: [{ name: 'claude-test', deployments: [{ provider: 'claude', model: 'claude-sonnet-4-5-20250929' }] }],
+      // One upstream call per request and no circuit: these tests pin how each upstream error is mapped.
+      routing: { retries_per_deployment: 0, circuit_failure_threshold: 1000 },
     });
     client = new OpenAI({ baseURL: `${tg.url}/v1`, apiKey: tg.projectKey, maxRetries: 0 });
   });
@@ -193,6 +195,8 @@ describe('anthropic provider through the openai SDK against a fake Anthropic ups
     const slow = await startTestTollgate({
       providers: { claude: { kind: 'anthropic', base_url: `${upstream.url}/v1`, api_key: UPSTREAM_KEY, timeout_ms: 150 } },
       models: [{ name: 'claude-test', deployments: [{ provider: 'claude', model: 'claude-sonnet-4-5-20250929' }] }],
+      // One upstream call per request and no circuit: these tests pin how each upstream error is mapped.
+      routing: { retries_per_deployment: 0, circuit_failure_threshold: 1000 },
     });
     try {
       upstream.reply({ hang: true });

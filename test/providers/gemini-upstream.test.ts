@@ -40,6 +40,8 @@ describe('gemini provider through the openai SDK against a fake Gemini upstream'
         { name: 'gemini-test', deployments: [{ provider: 'google', model: 'gemini-3-pro-preview' }] },
         { name: 'gemini-embed', type: 'embeddings', deployments: [{ provider: 'google', model: 'gemini-embedding-001' }] },
       ],
+      // One upstream call per request and no circuit: these tests pin how each upstream error is mapped.
+      routing: { retries_per_deployment: 0, circuit_failure_threshold: 1000 },
     });
     client = new OpenAI({ baseURL: `${tg.url}/v1`, apiKey: tg.projectKey, maxRetries: 0 });
   });

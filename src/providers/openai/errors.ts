@@ -41,11 +41,11 @@ export function mapUpstreamError(status: number, bodyText: string, headers: Reco
   const context = { upstreamStatus: status, provider };
   const text = `Upstream ${provider} error: ${message}`;
   if (status === 429) {
-    if (code === 'insufficient_quota') return new TollgateError('upstream_error', { message: `${text} (the upstream account is out of quota)`, context });
+    if (code === 'insufficient_quota') return new TollgateError('upstream_error', { message: `${text} (the upstream account is out of quota)`, retryable: false, context });
     return new TollgateError('rate_limit_exceeded', { message: text, headers: retryHeaders(headers), retryable: true, context });
   }
   if (status === 401 || status === 403) {
-    return new TollgateError('upstream_error', { message: `The upstream provider ${provider} rejected the gateway's credentials.`, context });
+    return new TollgateError('upstream_error', { message: `The upstream provider ${provider} rejected the gateway's credentials.`, retryable: false, context });
   }
   if (status === 404) return new TollgateError('model_not_found', { message: text, param, context });
   if (status === 408) return new TollgateError('upstream_timeout', { message: text, context });

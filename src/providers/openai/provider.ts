@@ -2,7 +2,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { TollgateError } from '../../common/errors.js';
 import { decodeSse } from '../../common/sse.js';
 import type { ProviderConfig } from '../../config/index.js';
-import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResult } from '../../contract/index.js';
+import type { ChatChunk, ChatCompletion, ChatRequest, CompletionsRequest, EmbeddingsRequest, EmbeddingsResult, TextCompletion } from '../../contract/index.js';
 import type { CallContext, Deployment, Provider } from '../types.js';
 import { mapTransportError, mapUpstreamError } from './errors.js';
 
@@ -62,6 +62,16 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
       const body = { ...request, model: deployment.model, stream: true, stream_options: { ...request.stream_options, include_usage: true } };
       const response = await post('/chat/completions', body, ctx);
       return parseChatStream(response.body, id, ctx);
+    },
+    async completions(request: CompletionsRequest, deployment: Deployment, ctx: CallContext): Promise<TextCompletion> {
+      const { stream_options: _omit, ...rest } = request;
+      const response = await post('/completions', { ...rest, model: deployment.model, stream: false }, ctx);
+      return json<TextCompletion>(response, ctx);
+    },
+    async completionsStream(request: CompletionsRequest, deployment: Deployment, ctx: CallContext): Promise<AsyncIterable<TextCompletion>> {
+      const body = { ...request, model: deployment.model, stream: true, stream_options: { ...request.stream_options, include_usage: true } };
+      const response = await post('/completions', body, ctx);
+      return parseChatStream(response.body, id, ctx) as AsyncIterable<unknown> as AsyncIterable<TextCompletion>;
     },
     async embeddings(request: EmbeddingsRequest, deployment: Deployment, ctx: CallContext): Promise<EmbeddingsResult> {
       const response = await post('/embeddings', { ...request, model: deployment.model }, ctx);

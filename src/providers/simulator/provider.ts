@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { TollgateError } from '../../common/errors.js';
 import type { Clock } from '../../common/clock.js';
 import { unixSeconds } from '../../common/clock.js';
 import { newObjectId } from '../../common/ids.js';
@@ -91,6 +92,16 @@ function* textPieces(tokens: number[]): Generator<string> {
   if (pending.length > 0) yield encoding.decode(pending);
 }
 
+/** What the simulator cannot produce is refused by name instead of silently ignored. */
+function refuseUnsupported(request: ChatRequest, model: string): void {
+  const refuse = (param: string, what: string) => {
+    throw new TollgateError('unsupported_parameter', { param, message: `Unsupported parameter: '${param}' is not supported with the model ${model} (${what}).` });
+  };
+  if (request.logprobs) refuse('logprobs', 'it produces no log probabilities');
+  if (request.modalities?.includes('audio') || request.audio) refuse(request.audio ? 'audio' : 'modalities', 'it produces text only');
+  if (request.web_search_options) refuse('web_search_options', 'it cannot search the web');
+}
+
 async function beforeAnswer(directives: Directives, ctx: CallContext): Promise<void> {
   if (directives.fault?.kind === 'timeout') await hang(ctx.signal);
   if (directives.fault && directives.fault.kind !== 'disconnect') throw faultError(directives.fault);
@@ -99,6 +110,7 @@ async function beforeAnswer(directives: Directives, ctx: CallContext): Promise<v
 
 export function createSimulatorProvider(config: SimulatorConfig, clock: Clock): Provider {
   async function chat(request: ChatRequest, deployment: Deployment, ctx: CallContext): Promise<ChatCompletion> {
+    refuseUnsupported(request, deployment.model);
     const directives = readDirectives(config, ctx);
     await beforeAnswer(directives, ctx);
     if (directives.fault?.kind === 'disconnect') throw faultError(directives.fault);
@@ -129,6 +141,7 @@ export function createSimulatorProvider(config: SimulatorConfig, clock: Clock): 
   }
 
   async function chatStream(request: ChatRequest, deployment: Deployment, ctx: CallContext): Promise<AsyncIterable<ChatChunk>> {
+    refuseUnsupported(request, deployment.model);
     const directives = readDirectives(config, ctx);
     await beforeAnswer(directives, ctx);
     const choices = planChoices(request);

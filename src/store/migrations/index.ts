@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001-foundation.js';
 import * as m002 from './002-key-lifecycle.js';
 import * as m003 from './003-usage-events.js';
+import * as m004 from './004-provider-credentials.js';
 import * as m005 from './005-limits-and-spend.js';
 import * as m006 from './006-usage-rollups.js';
 
@@ -13,6 +14,7 @@ export const migrations: Record<string, Migration> = {
   '001-foundation': m001,
   '002-key-lifecycle': m002,
   '003-usage-events': m003,
+  '004-provider-credentials': m004,
   '005-limits-and-spend': m005,
   '006-usage-rollups': m006,
 };

@@ -1,0 +1,60 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { parseRequest, responsesRequestSchema } from '../contract/index.js';
+import { requireChatCapabilities } from './capabilities.js';
+import type { GatewayDeps } from './deps.js';
+import { invoke, routingHeaders } from './invoke.js';
+import { chatInvokeOptions, clientSignal, completionTextOf, countedUsage, estimateChat, failure, outcomeOf, principalOf, resolveModel, streamChat } from './pipeline.js';
+import type { ResponseItems } from './responses-items.js';
+import { responsesWire } from './responses-stream.js';
+import { chatToResponse, responsesToChat } from './responses-translate.js';
+import { authorize } from './scopes.js';
+
+/**
+ * POST /v1/responses: the request is translated to one chat request and goes
+ * through the same steps as chat (resolve, estimate, admit, invoke, settle);
+ * the answer comes back as a response object or as Responses API events.
+ */
+export async function responses(deps: GatewayDeps, items: ResponseItems, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const principal = principalOf(request);
+  authorize(principal, 'responses');
+  const body = parseRequest(responsesRequestSchema, request.body);
+  // Items are remembered per project: one project never resolves another's references.
+  const scope = principal.projectId ?? principal.keyId;
+  const chat = responsesToChat(body, (id) => items.lookup(scope, id));
+  const model = resolveModel(deps, body.model, 'chat');
+  requireChatCapabilities(model, chat);
+  request.modelName = model.name;
+  const estimate = estimateChat(chat, model);
+  const startedAt = deps.clock.now();
+  const ticket = await deps.admission.admit({ principal, model, endpoint: 'responses', requestId: request.id, ...estimate });
+  reply.headers(ticket.headers);
+  const signal = clientSignal(reply);
+  const options = chatInvokeOptions(deps, request, model, chat, signal, startedAt);
+
+  if (body.stream) {
+    const streamed = { ...chat, stream: true, stream_options: { include_usage: true } };
+    return streamChat(deps, reply, streamed, ticket, options, startedAt, estimate, (served) =>
+      responsesWire({
+        body,
+        requestId: request.id,
+        now: deps.clock.now,
+        countUsage: (text) => countedUsage(estimate.promptTokens, text, served.deployment.model),
+        onOutput: (output) => items.remember(scope, output),
+      }),
+    );
+  }
+
+  let done;
+  try {
+    done = await invoke(options, (provider, deployment, ctx) => provider.chat(chat, deployment, ctx));
+  } catch (err) {
+    ticket.settle(outcomeOf(deps, startedAt, failure(err, signal)));
+    throw err;
+  }
+  routingHeaders(reply, done);
+  const usage = done.result.usage ?? countedUsage(estimate.promptTokens, completionTextOf(done.result), done.deployment.model);
+  ticket.settle(outcomeOf(deps, startedAt, { usage, usageEstimated: !done.result.usage, deployment: done.deployment }));
+  const response = chatToResponse(done.result, body, usage, deps.clock.now());
+  items.remember(scope, response.output);
+  return response;
+}

@@ -101,6 +101,17 @@ describe('upstream credentials', () => {
     expect(((await missing.json()) as { error: { param: string } }).error.param).toBe('api_key');
   });
 
+  it('takes the oldest organization as the operator in a store bootstrapped before the operator was recorded', async () => {
+    const db = tg.services.store.db;
+    const recorded = await db.selectFrom('meta').select('value').where('key', '=', 'operator_organization').executeTakeFirstOrThrow();
+    await db.deleteFrom('meta').where('key', '=', 'operator_organization').execute();
+    try {
+      expect((await admin('GET', '/providers')).status).toBe(200);
+    } finally {
+      await db.insertInto('meta').values({ key: 'operator_organization', value: recorded.value }).execute();
+    }
+  });
+
   it('never puts an upstream key in an error answer', async () => {
     await admin('PUT', '/providers/up/key', { api_key: STORED_KEY });
     upstream.handle((_req, res) => sendError(res, 401, `Incorrect API key provided: ${STORED_KEY}.`, {}, 'invalid_request_error', 'invalid_api_key'));

@@ -13,11 +13,11 @@ export interface ProviderCredentialDeps {
 /**
  * Upstream keys of the configured providers, under /v1/organization/providers.
  * They serve every organization of the instance, so only admins of the
- * operator organization (the first one, created at bootstrap) may change
+ * operator organization (the one created at bootstrap, recorded in `meta`) may change
  * them. Answers say where a key comes from and when it was set; never the key.
  */
 export function providerCredentialRoutes(deps: ProviderCredentialDeps): FastifyPluginAsync {
-  /** The organization created at bootstrap (recorded in `meta`; stores from before that record: the oldest one). */
+  /** The organization recorded at bootstrap; a store bootstrapped before that record: the oldest one. */
   async function operatorOrganization(): Promise<string | undefined> {
     const recorded = await deps.db.selectFrom('meta').select('value').where('key', '=', 'operator_organization').executeTakeFirst();
     if (recorded) return recorded.value;

@@ -9,6 +9,12 @@ export interface TollgateErrorOptions {
   retryable?: boolean;
   /** Internal details for logs; never sent to the client. */
   context?: Record<string, unknown>;
+  /**
+   * The failure was asked for by the caller (a fault drill through a request
+   * header): retry it like any other, but it says nothing about the upstream's
+   * health, so one client cannot open a circuit for everyone.
+   */
+  requestedByClient?: boolean;
   cause?: unknown;
   /** Overrides of the registry entry, for errors mapped from an upstream. */
   status?: number;
@@ -30,6 +36,7 @@ export class TollgateError extends Error {
   readonly headers: Record<string, string>;
   readonly retryable: boolean;
   readonly context: Record<string, unknown>;
+  readonly requestedByClient: boolean;
 
   constructor(name: ErrorName, options: TollgateErrorOptions = {}) {
     const spec = ERRORS[name];
@@ -42,6 +49,7 @@ export class TollgateError extends Error {
     this.headers = options.headers ?? {};
     this.retryable = options.retryable ?? spec.retryable ?? false;
     this.context = options.context ?? {};
+    this.requestedByClient = options.requestedByClient ?? false;
   }
 }
 

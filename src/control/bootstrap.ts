@@ -41,7 +41,7 @@ export async function bootstrap(db: Kysely<Database>, keys: KeyService, clock: C
     const organizationId = newId('org');
     const projectId = newId('proj');
     await trx.insertInto('organizations').values({ id: organizationId, name: options.organizationName, status: 'active', created_at: now }).execute();
-    // The operator organization: its admins manage what serves every organization (upstream provider keys).
+    // The first organization operates the instance (upstream keys, for example).
     await trx.insertInto('meta').values({ key: 'operator_organization', value: organizationId }).execute();
     await options.onOrganizationCreated?.(trx, organizationId, now);
     await trx

@@ -56,13 +56,9 @@ export function deploymentKey(deployment: Deployment): string {
 
 const CIRCUIT_GAUGE: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
 
-/**
- * A 429 says the deployment is busy, not broken: it does not count against its
- * circuit; neither does a failure the request itself asked for (a simulator
- * fault header), which says nothing about the deployment.
- */
+/** A 429 says the deployment is busy, not broken: it does not count against its circuit. */
 function countsAgainstDeployment(err: unknown): boolean {
-  return err instanceof TollgateError && err.status >= 500 && err.context.requestedByClient !== true;
+  return err instanceof TollgateError && err.status >= 500 && !err.requestedByClient;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -220,10 +220,10 @@ export interface Database {
   organizations: OrganizationsTable;
   projects: ProjectsTable;
   api_keys: ApiKeysTable;
-  provider_credentials: ProviderCredentialsTable;
   service_accounts: ServiceAccountsTable;
   audit_logs: AuditLogsTable;
   notification_events: NotificationEventsTable;
+  provider_credentials: ProviderCredentialsTable;
   usage_events: UsageEventsTable;
   usage_rollups_hourly: UsageRollupsHourlyTable;
   organization_tiers: OrganizationTiersTable;

@@ -22,8 +22,8 @@ export interface Fault {
   retryAfterSeconds: number;
   /** For `disconnect`: tokens streamed before the connection drops. */
   after: number;
-  /** Asked for by the request's header (a rehearsal of the client's retry logic), not set for every call by config. */
-  requested: boolean;
+  /** Asked for by the client's header (not by the operator's config). */
+  fromHeader: boolean;
 }
 
 export interface Directives {
@@ -54,7 +54,7 @@ function parseFault(raw: string): { fault: Fault; attempts: number } {
   if (!['429', '500', '503', 'timeout', 'disconnect'].includes(kind!)) {
     throw invalid(FAULT_HEADER, raw, "one of 429, 500, 503, timeout, disconnect, optionally followed by ';retry_after=S', ';after=N' or ';attempts=N'");
   }
-  const fault: Fault = { kind: kind as FaultKind, retryAfterSeconds: 1, after: 3, requested: true };
+  const fault: Fault = { kind: kind as FaultKind, retryAfterSeconds: 1, after: 3, fromHeader: true };
   let attempts = Infinity;
   for (const option of options) {
     const [key, value] = option.split('=');
@@ -75,7 +75,7 @@ export function readDirectives(config: SimulatorConfig, ctx: CallContext, random
     const parsed = parseFault(raw);
     if (ctx.attempt <= parsed.attempts) fault = parsed.fault;
   } else if (config.fault !== 'none' && random() < config.fault_rate) {
-    fault = { kind: config.fault, retryAfterSeconds: 1, after: 3, requested: false };
+    fault = { kind: config.fault, retryAfterSeconds: 1, after: 3, fromHeader: false };
   }
   return {
     fault,
@@ -84,34 +84,25 @@ export function readDirectives(config: SimulatorConfig, ctx: CallContext, random
   };
 }
 
-/**
- * The error an upstream in trouble would cause, as the gateway sees it. A fault
- * one request asked for says nothing about the deployment's health, so it is
- * marked for the circuit breakers to leave out.
- */
+/** The error an upstream in trouble would cause, as the gateway sees it. */
 export function faultError(fault: Fault): TollgateError {
-  const error = simulatedError(fault);
-  if (fault.requested) error.context.requestedByClient = true;
-  return error;
-}
-
-function simulatedError(fault: Fault): TollgateError {
   switch (fault.kind) {
     case '429':
       return new TollgateError('rate_limit_exceeded', {
         message: `Simulated upstream rate limit. Please try again in ${fault.retryAfterSeconds}s.`,
         headers: { 'retry-after': String(fault.retryAfterSeconds) },
         retryable: true,
+        requestedByClient: fault.fromHeader,
         context: { upstreamStatus: 429 },
       });
     case '500':
-      return new TollgateError('server_error', { message: 'Simulated upstream server error.', retryable: true, context: { upstreamStatus: 500 } });
+      return new TollgateError('server_error', { message: 'Simulated upstream server error.', retryable: true, requestedByClient: fault.fromHeader, context: { upstreamStatus: 500 } });
     case '503':
-      return new TollgateError('overloaded', { message: 'Simulated upstream overload.', retryable: true, context: { upstreamStatus: 503 } });
+      return new TollgateError('overloaded', { message: 'Simulated upstream overload.', retryable: true, requestedByClient: fault.fromHeader, context: { upstreamStatus: 503 } });
     case 'disconnect':
-      return new TollgateError('upstream_error', { message: 'The upstream connection closed unexpectedly.', retryable: true });
+      return new TollgateError('upstream_error', { message: 'The upstream connection closed unexpectedly.', retryable: true, requestedByClient: fault.fromHeader });
     case 'timeout':
-      return new TollgateError('upstream_timeout', { retryable: true });
+      return new TollgateError('upstream_timeout', { retryable: true, requestedByClient: fault.fromHeader });
   }
 }
 

@@ -36,8 +36,16 @@ export function effectiveBudget(row: Budget | null, scope: BudgetScope, defaults
 }
 
 /** Calendar month, UTC: budgets reset at 00:00 UTC on the 1st. */
+let cachedMonth = { from: 0, to: -1, name: '' };
+
+/** `YYYY-MM` (UTC) of a time; the current month is remembered, it is asked for on every request. */
 export function monthOf(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 7);
+  if (ms >= cachedMonth.from && ms < cachedMonth.to) return cachedMonth.name;
+  const date = new Date(ms);
+  const from = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+  const to = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+  cachedMonth = { from, to, name: date.toISOString().slice(0, 7) };
+  return cachedMonth.name;
 }
 
 export async function readBudget(db: Kysely<Database>, scope: BudgetScope, scopeId: string): Promise<Budget | null> {

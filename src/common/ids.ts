@@ -14,12 +14,25 @@ function encodeTime(ms: number): string {
   return out;
 }
 
+// Entropy is drawn from the OS in blocks: one syscall per 256 ids, not one per id.
+const POOL_SIZE = 16 * 256;
+let pool = randomBytes(POOL_SIZE);
+let offset = 0;
+
+function randomTail(): string {
+  if (offset + 16 > POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    offset = 0;
+  }
+  let tail = '';
+  for (let i = 0; i < 16; i++) tail += CROCKFORD[pool[offset + i]! & 31];
+  offset += 16;
+  return tail;
+}
+
 /** `proj_01jd7x...`: a ULID (48-bit time + 80 random bits) behind a type prefix. */
 export function newId(prefix: IdPrefix, now = Date.now()): string {
-  const random = randomBytes(16);
-  let tail = '';
-  for (let i = 0; i < 16; i++) tail += CROCKFORD[random[i]! % 32];
-  return `${prefix}_${encodeTime(now)}${tail}`;
+  return `${prefix}_${encodeTime(now)}${randomTail()}`;
 }
 
 /** OpenAI's request id shape: `req_` + 32 lowercase hex characters. */

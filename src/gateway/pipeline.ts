@@ -119,17 +119,33 @@ export async function chatCompletions(deps: GatewayDeps, request: FastifyRequest
 
   if (body.stream) return streamChat(deps, reply, body, ticket, invokeOptions, startedAt, estimate);
 
+  return (await completeChat(deps, reply, ticket, invokeOptions, body, startedAt, estimate.promptTokens)).completion;
+}
+
+/**
+ * A non-streamed chat call: invoke, then settle the ticket exactly once, on
+ * failure as on success, with the upstream's usage or the counted one.
+ */
+export async function completeChat(
+  deps: GatewayDeps,
+  reply: FastifyReply,
+  ticket: Ticket,
+  options: InvokeOptions,
+  body: ChatRequest,
+  startedAt: number,
+  promptTokens: number,
+): Promise<{ completion: ChatCompletion; usage: Usage }> {
   let done;
   try {
-    done = await invoke(invokeOptions, (provider, deployment, ctx) => provider.chat(body, deployment, ctx));
+    done = await invoke(options, (provider, deployment, ctx) => provider.chat(body, deployment, ctx));
   } catch (err) {
-    ticket.settle(outcomeOf(deps, startedAt, failure(err, signal)));
+    ticket.settle(outcomeOf(deps, startedAt, failure(err, options.signal)));
     throw err;
   }
   routingHeaders(reply, done);
-  const usage = done.result.usage ?? countedUsage(estimate.promptTokens, completionTextOf(done.result), done.deployment.model);
+  const usage = done.result.usage ?? countedUsage(promptTokens, completionTextOf(done.result), done.deployment.model);
   ticket.settle(outcomeOf(deps, startedAt, { usage, usageEstimated: !done.result.usage, deployment: done.deployment }));
-  return done.result;
+  return { completion: done.result, usage };
 }
 
 /** Options for routing a chat request: fallback models must offer what the request uses. */

@@ -2,8 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseRequest, responsesRequestSchema } from '../contract/index.js';
 import { requireChatCapabilities } from './capabilities.js';
 import type { GatewayDeps } from './deps.js';
-import { invoke, routingHeaders } from './invoke.js';
-import { chatInvokeOptions, clientSignal, completionTextOf, countedUsage, estimateChat, failure, outcomeOf, principalOf, resolveModel, streamChat } from './pipeline.js';
+import { chatInvokeOptions, clientSignal, completeChat, countedUsage, estimateChat, principalOf, resolveModel, streamChat } from './pipeline.js';
 import type { ResponseItems } from './responses-items.js';
 import { responsesWire } from './responses-stream.js';
 import { chatToResponse, responsesToChat } from './responses-translate.js';
@@ -44,17 +43,8 @@ export async function responses(deps: GatewayDeps, items: ResponseItems, request
     );
   }
 
-  let done;
-  try {
-    done = await invoke(options, (provider, deployment, ctx) => provider.chat(chat, deployment, ctx));
-  } catch (err) {
-    ticket.settle(outcomeOf(deps, startedAt, failure(err, signal)));
-    throw err;
-  }
-  routingHeaders(reply, done);
-  const usage = done.result.usage ?? countedUsage(estimate.promptTokens, completionTextOf(done.result), done.deployment.model);
-  ticket.settle(outcomeOf(deps, startedAt, { usage, usageEstimated: !done.result.usage, deployment: done.deployment }));
-  const response = chatToResponse(done.result, body, usage, deps.clock.now());
+  const { completion, usage } = await completeChat(deps, reply, ticket, options, chat, startedAt, estimate.promptTokens);
+  const response = chatToResponse(completion, body, usage, deps.clock.now());
   items.remember(scope, response.output);
   return response;
 }

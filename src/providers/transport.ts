@@ -1,7 +1,6 @@
-import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { TollgateError } from '../common/errors.js';
 import { decodeSse, type SseEvent } from '../common/sse.js';
-import { mapTransportError } from './openai/index.js';
 import type { CallContext } from './types.js';
 
 const MAX_ERROR_BODY = 64 * 1024;
@@ -35,15 +34,17 @@ export interface UpstreamHttp {
 
 export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   const { provider, timeoutMs } = options;
-  const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 256, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  const base = new URL(options.baseUrl.replace(/\/+$/, ''));
+  const basePath = base.pathname === '/' ? '' : base.pathname;
+  // One keep-alive pool per upstream origin; paths are joined without parsing a URL per request.
+  const dispatcher = new Pool(base.origin, { keepAliveTimeout: 30_000, connections: 256, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const headers = { 'content-type': 'application/json', ...options.headers };
 
   return {
     async post(path, body, ctx) {
       let response: Dispatcher.ResponseData;
       try {
-        response = await undiciRequest(`${baseUrl}${path}`, { method: 'POST', dispatcher, headers, body: JSON.stringify(body), signal: ctx.signal });
+        response = await dispatcher.request({ path: `${basePath}${path}`, method: 'POST', headers, body: JSON.stringify(body), signal: ctx.signal });
       } catch (err) {
         throw mapTransportError(err, provider, ctx.signal);
       }
@@ -115,4 +116,20 @@ export async function primeStream<T>(source: AsyncGenerator<T>): Promise<AsyncIt
       }
     },
   };
+}
+
+/** Network failures (refused, reset, DNS, timeouts) as retryable gateway errors; aborts pass through. */
+export function mapTransportError(err: unknown, provider: string, signal: AbortSignal): unknown {
+  if (signal.aborted) return signal.reason ?? err;
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new TollgateError('upstream_timeout', { message: `The upstream provider ${provider} did not answer in time.`, context: { code } });
+  }
+  return new TollgateError('upstream_error', {
+    message: `Could not reach the upstream provider ${provider}.`,
+    status: 502,
+    retryable: true,
+    context: { code },
+    cause: err,
+  });
 }

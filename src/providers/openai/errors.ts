@@ -1,18 +1,11 @@
 import { TollgateError } from '../../common/errors.js';
+import { retryHeaders } from '../transport.js';
 
 interface UpstreamErrorBody {
   error?: { message?: unknown; type?: unknown; param?: unknown; code?: unknown } | string;
   message?: unknown;
 }
 
-function retryHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of ['retry-after', 'retry-after-ms']) {
-    const value = headers[name];
-    if (typeof value === 'string') out[name] = value;
-  }
-  return out;
-}
 
 /** Reads what an OpenAI-compatible upstream said, without trusting its shape. */
 function describe(text: string): { message: string; param: string | null; code: string | null } {
@@ -56,20 +49,4 @@ export function mapUpstreamError(status: number, bodyText: string, headers: Reco
   if (status === 503 || status === 529) return new TollgateError('overloaded', { message: text, headers: retryHeaders(headers), retryable: true, context });
   if (status === 504) return new TollgateError('upstream_timeout', { message: text, context });
   return new TollgateError('upstream_error', { message: text, status: status === 500 ? 500 : 502, type: 'server_error', code: null, retryable: true, context });
-}
-
-/** Network failures (refused, reset, DNS, timeouts) as retryable gateway errors; aborts pass through. */
-export function mapTransportError(err: unknown, provider: string, signal: AbortSignal): unknown {
-  if (signal.aborted) return signal.reason ?? err;
-  const code = (err as { code?: string }).code ?? '';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new TollgateError('upstream_timeout', { message: `The upstream provider ${provider} did not answer in time.`, context: { code } });
-  }
-  return new TollgateError('upstream_error', {
-    message: `Could not reach the upstream provider ${provider}.`,
-    status: 502,
-    retryable: true,
-    context: { code },
-    cause: err,
-  });
 }

@@ -1,2 +1,2 @@
 export { createOpenAIProvider, type OpenAIProviderOptions } from './provider.js';
-export { mapUpstreamError, mapTransportError } from './errors.js';
+export { mapUpstreamError } from './errors.js';

@@ -61,7 +61,7 @@ export function registerProviderCommands(program: Command, withConfig: WithConfi
         const key = flags.fromEnv ? (process.env[flags.fromEnv] ?? '').trim() : await readStdin();
         if (!key) throw new CredentialError(flags.fromEnv ? `The environment variable ${flags.fromEnv} is empty or unset.` : 'No key was read from standard input.');
         await withCredentials(config, (store) => store.set(id, key, 'cli'));
-        process.stdout.write(`Stored the key of provider '${id}' (encrypted). Running servers use it after a restart; the admin API (PUT /v1/organization/providers/${id}/key) applies a key at once.\n`);
+        process.stdout.write(`Stored the key of provider '${id}' (encrypted). Running servers on this store use it within 10 s.\n`);
       }),
     );
 

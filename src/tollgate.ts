@@ -109,7 +109,8 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     if (fromEnv.added.length > 0) logger.info({ providers: fromEnv.added }, 'providers added from environment keys');
     if (fromEnv.skipped.length > 0) logger.warn({ providers: fromEnv.skipped }, 'environment keys set for provider kinds this build does not have');
     config = fromEnv.config;
-    providers = createProviderRegistry(config, clock, env, await credentials.loadAll());
+    // Keys set through another instance reach this one within the interval.
+    providers = createProviderRegistry(config, clock, env, await credentials.loadAll(), { loadAll: credentials.loadAll, intervalMs: 10_000 });
     const catalogue = createCatalogue(config, providers, clock.now());
     const prices = createPriceCatalogue(config.pricing.models);
     const metrics = createMetrics();

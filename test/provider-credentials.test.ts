@@ -184,3 +184,51 @@ async function firstOrg(t: { services: { store: { db: any } } }) {
 async function firstProject(t: { services: { store: { db: any } } }) {
   return t.services.store.db.selectFrom('projects').select('id').executeTakeFirstOrThrow();
 }
+
+describe('stored credentials across instances', () => {
+  it('a key set through one instance reaches another sharing the store', async () => {
+    const upstream = await startFakeOpenAI((req, res) => sendJson(res, 200, chatCompletion(req.body.model, 'ok')));
+    const dir = tempDir();
+    const settings = {
+      data_dir: dir.path,
+      secret: 'shared-secret-shared-secret-shared-0123',
+      server: { port: 0 },
+      log: { level: 'silent' },
+      providers: { up: { kind: 'openai', base_url: upstream.baseUrl } },
+      models: [{ name: 'up-model', deployments: [{ provider: 'up', model: 'up' }] }],
+    };
+    const { config } = loadConfig({ env: {}, overrides: settings });
+    const a = await startTollgate(config, { logger: pino({ level: 'silent' }), env: {} });
+    const b = await startTollgate(config, { logger: pino({ level: 'silent' }), env: {} });
+    try {
+      const adminKey = a.bootstrapped!.adminKey;
+      const projectKey = a.bootstrapped!.projectKey;
+      const callB = () =>
+        fetch(`${b.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${projectKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'up-model', messages: [{ role: 'user', content: 'hi' }] }),
+        });
+      const put = await fetch(`${a.url}/v1/organization/providers/up/key`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ api_key: STORED_KEY }),
+      });
+      expect(put.status).toBe(200);
+      await callB();
+      expect(upstream.requests.at(-1)!.headers.authorization).toBeUndefined();
+      await b.services.providers.refreshStoredKeys();
+      await callB();
+      expect(upstream.requests.at(-1)!.headers.authorization).toBe(`Bearer ${STORED_KEY}`);
+      await fetch(`${a.url}/v1/organization/providers/up/key`, { method: 'DELETE', headers: { authorization: `Bearer ${adminKey}` } });
+      await b.services.providers.refreshStoredKeys();
+      await callB();
+      expect(upstream.requests.at(-1)!.headers.authorization).toBeUndefined();
+    } finally {
+      await b.close();
+      await a.close();
+      await upstream.close();
+      dir.remove();
+    }
+  });
+});

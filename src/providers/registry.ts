@@ -16,7 +16,15 @@ export interface ProviderRegistry {
   describe(): { id: string; kind: string; baseUrl: string | null; keySource: KeySource }[];
   /** Rebuilds a provider with a new stored key (null: back to config/env); in-flight calls finish on the old one. */
   setStoredKey(id: string, apiKey: string | null): Promise<void>;
+  /** Re-reads the stored keys and applies the ones that changed (set or cleared through another instance). */
+  refreshStoredKeys(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Where stored keys are re-read from, and how often, so every instance follows a change made through one. */
+export interface StoredKeySync {
+  loadAll(): Promise<Map<string, string>>;
+  intervalMs: number;
 }
 
 export interface ProviderFactoryOptions {
@@ -43,6 +51,7 @@ export function createProviderRegistry(
   clock: Clock,
   env: Record<string, string | undefined> = process.env,
   storedKeys: ReadonlyMap<string, string> = new Map(),
+  sync?: StoredKeySync,
 ): ProviderRegistry {
   const providers = new Map<string, Provider>();
   const stored = new Map(storedKeys);
@@ -63,7 +72,19 @@ export function createProviderRegistry(
 
   for (const [id, providerConfig] of Object.entries(config.providers)) providers.set(id, build(id, providerConfig));
 
-  return {
+  async function refreshStoredKeys(): Promise<void> {
+    if (!sync) return;
+    const latest = await sync.loadAll();
+    for (const id of Object.keys(config.providers)) {
+      const next = latest.get(id) ?? null;
+      if (next !== (stored.get(id) ?? null)) await registry.setStoredKey(id, next);
+    }
+  }
+  // A key that cannot be read now (store away, another secret) leaves the current keys in place.
+  const timer = sync ? setInterval(() => void refreshStoredKeys().catch(() => {}), sync.intervalMs) : undefined;
+  timer?.unref();
+
+  const registry: ProviderRegistry = {
     get: (id) => providers.get(id),
     ids: () => [...providers.keys()],
     describe: () =>
@@ -78,8 +99,11 @@ export function createProviderRegistry(
       // Not awaited: a closing pool waits for in-flight calls and streams, which keep the old key.
       void previous?.close?.().catch(() => {});
     },
+    refreshStoredKeys,
     close: async () => {
+      clearInterval(timer);
       await Promise.all([...providers.values()].map((p) => p.close?.()));
     },
   };
+  return registry;
 }

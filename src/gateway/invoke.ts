@@ -1,20 +1,12 @@
 import type { FastifyReply } from 'fastify';
 import type { CallContext, Deployment, Provider } from '../providers/index.js';
-import type { CatalogueModel, Routed, Router } from '../routing/index.js';
+import type { RouteOptions, Routed, Router } from '../routing/index.js';
 
 export type Invocation<T> = Routed<T>;
 
-export interface InvokeOptions {
+/** What the router needs for one request, and the router itself. */
+export interface InvokeOptions extends RouteOptions {
   router: Router;
-  model: CatalogueModel;
-  requestId: string;
-  clientHeaders: CallContext['clientHeaders'];
-  /** Aborted when the client goes away or the server stops. */
-  signal: AbortSignal;
-  /** When the request arrived (clock ms). */
-  startedAt: number;
-  /** Whether a fallback model can serve this request. */
-  accepts?(model: CatalogueModel): boolean;
 }
 
 /**

@@ -136,7 +136,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       adminRoutes: [
         usageRoutes({ store, clock }),
         managementRoutes(management.control),
-        limitsAdminRoutes({ db: store.db, clock, catalogue, limits, keys }),
+        limitsAdminRoutes({ db: store.db, clock, catalogue, limits, control: management.control }),
         billingAdminRoutes({ db: store.db, clock, limits, keys, config }),
         providerCredentialRoutes({ db: store.db, providers, credentials }),
       ],

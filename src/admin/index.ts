@@ -1,4 +1,4 @@
-export { adminPlugin, managementRoutes, type AdminDeps } from './plugin.js';
+export { actorOf, adminPlugin, managementRoutes, type AdminDeps } from './plugin.js';
 export { publicRoutes } from './public-routes.js';
 export { OPERATIONS, operationById } from './operations.js';
 export { runOperation, type Operation, type OperationContext } from './operation.js';

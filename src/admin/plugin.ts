@@ -24,7 +24,8 @@ export function adminPlugin(deps: AdminDeps, routes: FastifyPluginAsync[]): Fast
   };
 }
 
-function actorOf(principal: KeyPrincipal, request: FastifyRequest): Actor {
+/** Who made an admin request, for the audit log. */
+export function actorOf(principal: KeyPrincipal, request: FastifyRequest): Actor {
   const agent = request.headers['user-agent'];
   return { organizationId: principal.organizationId, type: 'api_key', id: principal.keyId, ip: request.ip, userAgent: typeof agent === 'string' ? agent : null };
 }

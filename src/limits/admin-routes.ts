@@ -5,7 +5,8 @@ import { callerOf, monthOf, ownKey, ownProject, readBudget, readSpent, threshold
 import type { Clock } from '../common/clock.js';
 import { TollgateError } from '../common/errors.js';
 import { parseRequest } from '../contract/index.js';
-import type { KeyService } from '../control/index.js';
+import { updateKey, type ControlDeps } from '../control/index.js';
+import { actorOf } from '../admin/index.js';
 import type { Catalogue } from '../routing/index.js';
 import { toNumber, type Database } from '../store/index.js';
 import type { PolicyCache } from './policy.js';
@@ -16,7 +17,8 @@ export interface LimitsAdminDeps {
   db: Kysely<Database>;
   clock: Clock;
   catalogue: Catalogue;
-  keys: KeyService;
+  /** Key changes go through the key lifecycle: audited, and every instance's key cache is told. */
+  control: ControlDeps;
   limits: { policies: PolicyCache; tiers: TierTable };
 }
 
@@ -116,14 +118,13 @@ export function limitsAdminRoutes(deps: LimitsAdminDeps): FastifyPluginAsync {
       const { projectId, keyId } = request.params as { projectId: string; keyId: string };
       await ownKey(db, organizationId, projectId, keyId);
       const input = parseRequest(keyLimitsBody, request.body);
-      const set: { rpm_limit?: number | null; tpm_limit?: number | null; monthly_budget_picos?: bigint | null } = {};
-      if (input.max_requests_per_1_minute !== undefined) set.rpm_limit = input.max_requests_per_1_minute;
-      if (input.max_tokens_per_1_minute !== undefined) set.tpm_limit = input.max_tokens_per_1_minute;
-      if (input.monthly_budget_usd !== undefined) set.monthly_budget_picos = input.monthly_budget_usd;
-      if (Object.keys(set).length > 0) await db.updateTable('api_keys').set(set).where('id', '=', keyId).execute();
+      const limits: { rpm?: number | null; tpm?: number | null; monthlyBudgetPicos?: bigint | null } = {};
+      if (input.max_requests_per_1_minute !== undefined) limits.rpm = input.max_requests_per_1_minute;
+      if (input.max_tokens_per_1_minute !== undefined) limits.tpm = input.max_tokens_per_1_minute;
+      if (input.monthly_budget_usd !== undefined) limits.monthlyBudgetPicos = input.monthly_budget_usd;
+      if (Object.keys(limits).length > 0) await updateKey(deps.control, actorOf(request.principal!, request), { projectId }, keyId, { limits });
       // The key's cap is on its record; its thresholds sit with the other budgets.
       if (input.thresholds) await writeBudget(db, { scope: 'key', scopeId: keyId, monthlyLimit: null, thresholds: input.thresholds }, clock.now());
-      deps.keys.invalidate(keyId);
       deps.limits.policies.invalidate(`key:${keyId}`);
       return keyLimits(keyId);
     });

@@ -76,6 +76,10 @@ describe('credits, tiers, budgets and limits through the admin API', () => {
     const keyId = (await tg.services.store.db.selectFrom('api_keys').select('id').where('kind', '=', 'project').executeTakeFirstOrThrow()).id;
     const limits = await admin(tg, `/projects/${tg.projectId}/api_keys/${keyId}/limits`, { max_requests_per_1_minute: 2 });
     expect(limits.body).toMatchObject({ id: keyId, max_requests_per_1_minute: 2, max_tokens_per_1_minute: null });
+    // A key's limits change like any key setting: audited, with who changed it.
+    const audit = await tg.services.store.db.selectFrom('audit_logs').selectAll().where('resource_id', '=', keyId).where('type', '=', 'api_key.updated').execute();
+    expect(audit).toHaveLength(1);
+    expect(JSON.parse(audit[0]!.details)).toMatchObject({ changes: { rpm_limit: 2 } });
     expect((await chat(tg)).status).toBe(200);
     const second = await chat(tg);
     expect(second.headers['x-ratelimit-limit-requests']).toBe('2');

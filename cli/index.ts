@@ -47,7 +47,22 @@ const program = new Command()
   .name('tollgate')
   .description('Tollgate: a self-hostable LLM API platform with an OpenAI-compatible gateway.')
   .version(pkg.version, '-v, --version')
-  .addHelpText('after', '\nExamples:\n  $ tollgate start\n  $ tollgate start --port 9000 --data-dir /var/lib/tollgate\n  $ tollgate migrate\n  $ tollgate config print');
+  .addHelpText(
+    'after',
+    [
+      '',
+      'Examples:',
+      '  $ tollgate start',
+      '  $ tollgate start --port 9000 --data-dir /var/lib/tollgate',
+      '  $ tollgate migrate',
+      '  $ tollgate config print',
+      '  $ tollgate keys create --project proj_... --name ci --data-dir ./data',
+      '  $ tollgate estimate --model gpt-5.4-nano --requests-per-day 1000 --input-tokens 2000 --output-tokens 1000',
+      '  $ tollgate scan --git .',
+      '',
+      'Every command has its own --help with an example.',
+    ].join('\n'),
+  );
 
 const withConfig = (cmd: Command) =>
   cmd.option('-c, --config <file>', 'config file (default: ./tollgate.yaml when present)').option('-d, --data-dir <dir>', 'data directory (SQLite store, server secret)');

@@ -5,6 +5,7 @@ import * as m003 from './003-usage-events.js';
 import * as m004 from './004-provider-credentials.js';
 import * as m005 from './005-limits-and-spend.js';
 import * as m006 from './006-usage-rollups.js';
+import * as m007 from './007-lean-usage-indexes.js';
 
 /**
  * The ordered list of migrations. Names sort in application order; a new
@@ -17,6 +18,7 @@ export const migrations: Record<string, Migration> = {
   '004-provider-credentials': m004,
   '005-limits-and-spend': m005,
   '006-usage-rollups': m006,
+  '007-lean-usage-indexes': m007,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -107,8 +107,8 @@ describe('tollgate estimate (CLI)', () => {
     expect(stdout).toContain('13 input tokens and 100 output tokens per request');
     expect(stdout).toMatch(/Sample: 2 prompt\(s\) from .*prompts\.txt, counted with o200k_base/);
     const models = stdout.split('\n').filter((l) => /^\S+\s+\$/.test(l)).map((l) => l.split(/\s+/)[0]);
-    expect(models[0]).toBe('gemini-2.5-flash-lite');
-    expect(models.at(-1)).toBe('claude-opus-4-5');
+    expect(models[0]).toBe('gpt-5-nano');
+    expect(models.at(-1)).toBe('claude-opus-4-1');
   });
 
   it('exits 2 with a clear message on bad input', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatUsd } from '../common/money.js';
-import { costOf, createPriceCatalogue, parseMicros } from './index.js';
+import { PRESETS } from '../providers/presets.js';
+import { costOf, createPriceCatalogue, DEFAULT_PRICES, parseMicros } from './index.js';
 
 describe('price catalogue', () => {
   const catalogue = createPriceCatalogue();
@@ -35,5 +36,10 @@ describe('price catalogue', () => {
     expect(parseMicros('0.075', 'x')).toBe(75_000n);
     expect(() => parseMicros('0.0000001', 'pricing.models.a.input')).toThrow(/pricing.models.a.input: '0.0000001' is not a USD amount/);
     expect(() => parseMicros('-1', 'x')).toThrow();
+  });
+
+  it('prices every model the environment presets bring in, so none is metered at zero', () => {
+    const unpriced = PRESETS.flatMap((p) => p.models.map((m) => m.name)).filter((name) => !DEFAULT_PRICES[name]);
+    expect(unpriced).toEqual([]);
   });
 });

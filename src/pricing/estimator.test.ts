@@ -37,8 +37,9 @@ describe('cost estimator', () => {
     const { estimates, skipped } = compare(catalogue, example, now);
     const monthly = estimates.map((e) => e.monthlyPicos);
     expect([...monthly].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(monthly);
-    expect(estimates[0]!.model).toBe('gemini-2.5-flash-lite'); // 2,000 x 0.10 + 1,000 x 0.40 = $0.0006
-    expect(estimates.at(-1)!.model).toBe('claude-opus-4-5');
+    expect(estimates[0]!.model).toBe('gpt-5-nano'); // 2,000 x 0.05 + 1,000 x 0.40 = $0.0005 a request
+    expect(estimates[0]!.dailyPicos).toBe(500_000_000_000n);
+    expect(estimates.at(-1)!.model).toBe('claude-opus-4-1'); // 2,000 x 15 + 1,000 x 75 = $0.105 a request
     expect(estimates.find((e) => e.model === 'gpt-5.4-nano')!.dailyPicos).toBe(1_650_000_000_000n);
     expect(skipped).toEqual(['text-embedding-3-large', 'text-embedding-3-small', 'tollgate-sim-embed']);
     // Ties are ordered by name.

@@ -133,3 +133,8 @@ export function mapTransportError(err: unknown, provider: string, signal: AbortS
     cause: err,
   });
 }
+
+/** An upstream answer (a body, an event) that could not be read: retryable, it may be transient. */
+export function malformedUpstream(provider: string, what: string): TollgateError {
+  return new TollgateError('upstream_error', { message: `The upstream provider ${provider} sent ${what} Tollgate could not read.`, retryable: true });
+}

@@ -3,7 +3,7 @@ import { unixSeconds } from '../../common/clock.js';
 import { TollgateError } from '../../common/errors.js';
 import type { ProviderConfig } from '../../config/index.js';
 import type { ChatChunk, ChatCompletion, ChatRequest } from '../../contract/index.js';
-import { createUpstreamHttp, primeStream, type UpstreamHttp } from '../transport.js';
+import { createUpstreamHttp, malformedUpstream, primeStream, type UpstreamHttp } from '../transport.js';
 import type { CallContext, Deployment, Provider } from '../types.js';
 import { mapAnthropicError } from './errors.js';
 import { toAnthropicRequest } from './request.js';
@@ -36,9 +36,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Prov
     mapError: (status, text, responseHeaders) => mapAnthropicError(status, text, responseHeaders, id),
   });
 
-  function malformed(what: string): TollgateError {
-    return new TollgateError('upstream_error', { message: `The upstream provider ${id} sent ${what} Tollgate could not read.`, retryable: true });
-  }
+  const malformed = (what: string): TollgateError => malformedUpstream(id, what);
 
   async function* chunks(response: Awaited<ReturnType<UpstreamHttp['post']>>, jsonTool: string | null, ctx: CallContext): AsyncGenerator<ChatChunk> {
     const translator = createStreamTranslator({ created: unixSeconds(clock.now()), jsonTool }, id);

@@ -5,7 +5,7 @@ import { newObjectId } from '../../common/ids.js';
 import type { ProviderConfig } from '../../config/index.js';
 import type { ChatChunk, ChatCompletion, ChatRequest, EmbeddingsRequest, EmbeddingsResult } from '../../contract/index.js';
 import { encodingForModel } from '../../tokens/index.js';
-import { createUpstreamHttp, primeStream, type UpstreamHttp } from '../transport.js';
+import { createUpstreamHttp, malformedUpstream, primeStream, type UpstreamHttp } from '../transport.js';
 import type { CallContext, Deployment, Provider } from '../types.js';
 import { toBatchEmbedRequest, toEmbeddingsResult } from './embeddings.js';
 import { mapGeminiError, mapStreamError } from './errors.js';
@@ -43,9 +43,7 @@ export function createGeminiProvider(options: GeminiProviderOptions): Provider {
   });
   const fallbackId = () => newObjectId('chatcmpl-');
 
-  function malformed(what: string): TollgateError {
-    return new TollgateError('upstream_error', { message: `The upstream provider ${id} sent ${what} Tollgate could not read.`, retryable: true });
-  }
+  const malformed = (what: string): TollgateError => malformedUpstream(id, what);
 
   const context = (deployment: Deployment): ResponseContext => ({ created: unixSeconds(clock.now()), model: deployment.model, newCallId, provider: id });
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import { migrationProvider, migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -50,7 +50,40 @@ function openSqlite(dataDir: string): { db: Kysely<Database>; location: string }
   sqlite.pragma('busy_timeout = 5000');
   // Integers come back as bigint so money columns are exact beyond 2^53.
   sqlite.defaultSafeIntegers(true);
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), location: file };
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqliteConnection(sqlite) }) }), location: file };
+}
+
+const STATEMENT_CACHE = 256;
+
+/**
+ * The connection as Kysely's SQLite driver sees it, with two changes:
+ * - prepared statements are kept by SQL text (the driver prepares every query
+ *   anew, which costs more than running most of ours);
+ * - transactions begin IMMEDIATE: the usage writer thread has a second
+ *   connection, and a deferred transaction that reads and then writes would
+ *   fail at once with SQLITE_BUSY when the other connection wrote meanwhile,
+ *   where an immediate one waits for the lock (busy_timeout).
+ * Queries are never streamed (`.stream()`), so a cached statement is never
+ * busy when it is used again.
+ */
+function sqliteConnection(sqlite: SqliteDatabase.Database): SqliteDialectConfig['database'] {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    prepare(text: string) {
+      const sqlText = text === 'begin' ? 'begin immediate' : text;
+      let statement = statements.get(sqlText);
+      if (statement) {
+        // Most recently used last, so the oldest is the first one dropped.
+        statements.delete(sqlText);
+      } else {
+        statement = sqlite.prepare(sqlText);
+        if (statements.size >= STATEMENT_CACHE) statements.delete(statements.keys().next().value!);
+      }
+      statements.set(sqlText, statement);
+      return statement;
+    },
+    close: () => sqlite.close(),
+  };
 }
 
 function openPostgres(url: string, poolSize: number): { db: Kysely<Database>; location: string } {

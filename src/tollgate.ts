@@ -8,7 +8,7 @@ import { parseUsd } from './common/money.js';
 import { bootstrap, createKeyService, openKeyManagement, type BootstrapResult, type KeyManagement, type KeyService } from './control/index.js';
 import type { Admission } from './gateway/index.js';
 import { checkTierSettings, createLimits, limitsAdminRoutes, type Limits } from './limits/index.js';
-import { createUsageRecorder, type UsageRecorder } from './metering/index.js';
+import { createUsageRecorder, startBatchWriter, type UsageRecorder } from './metering/index.js';
 import { createMetrics } from './metrics/index.js';
 import { createPriceCatalogue, pricingRoutes, type PriceCatalogue } from './pricing/index.js';
 import { createCredentialStore, createProviderRegistry, withEnvProviders, type ProviderRegistry } from './providers/index.js';
@@ -117,12 +117,11 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const router = createRouter({ config: config.routing, catalogue, providers, metrics, clock });
     usageMaintenance = startUsageMaintenance({ store, clock, logger, retentionDays: config.metering.retention_days, intervalMs: config.metering.rollup_interval_ms });
     recorder = createUsageRecorder({
-      db: store.db,
+      writer: startBatchWriter({ databaseUrl: config.database_url, dataDir: config.data_dir, budgetDefaults: budgetDefaults(config.billing.budget_defaults) }),
       logger,
       flushIntervalMs: config.metering.flush_interval_ms,
       batchSize: config.metering.batch_size,
       now: clock.now,
-      budgetDefaults: budgetDefaults(config.billing.budget_defaults),
     });
     limits = createLimits({ config, db: store.db, prices, recorder, clock, logger, keys });
     const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management };

@@ -1,2 +1,2 @@
 export { createUsageRecorder, type UsageEvent, type UsageRecorder, type RecorderOptions } from './recorder.js';
-export { writeBatch } from './flush.js';
+export { startBatchWriter, type BatchWriter, type BatchWriterOptions } from './writer.js';

@@ -1,9 +1,11 @@
+import { writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/tollgate.js';
 import { openStore, type Store } from '../store/index.js';
 import { createUsageRecorder, type UsageEvent } from './recorder.js';
+import { startBatchWriter } from './writer.js';
 
 const defaults = { organization: null, project: null, thresholds: [50, 80, 100] };
 
@@ -37,17 +39,20 @@ function event(i: number, cost: bigint): UsageEvent {
 describe('usage recorder', () => {
   const dir = tempDir();
   let store: Store;
+  let dataDir: string;
   beforeEach(async () => {
-    store = await openStore({ dataDir: `${dir.path}/${Math.random()}` });
+    dataDir = `${dir.path}/${Math.random()}`;
+    store = await openStore({ dataDir });
     await store.migrate();
   });
+  const writer = () => startBatchWriter({ dataDir, budgetDefaults: defaults });
   afterEach(async () => {
     await store.close();
   });
   afterAll(() => dir.remove());
 
   it('keeps a batch the store refused and writes it, once, when the store is back', async () => {
-    const recorder = createUsageRecorder({ db: store.db, logger: pino({ level: 'silent' }), flushIntervalMs: 60_000, batchSize: 1000, now: () => Date.UTC(2026, 10, 27), budgetDefaults: defaults });
+    const recorder = createUsageRecorder({ writer: writer(), logger: pino({ level: 'silent' }), flushIntervalMs: 60_000, batchSize: 1000, now: () => Date.UTC(2026, 10, 27) });
     // A real failure: the table is gone for a moment.
     await sql`alter table usage_events rename to usage_events_away`.execute(store.db);
     for (let i = 0; i < 10; i++) recorder.record(event(i, 7n));
@@ -70,15 +75,30 @@ describe('usage recorder', () => {
   });
 
   it('writes a full batch at once, without waiting for the interval', async () => {
-    const recorder = createUsageRecorder({ db: store.db, logger: pino({ level: 'silent' }), flushIntervalMs: 60_000, batchSize: 5, now: () => Date.UTC(2026, 10, 27), budgetDefaults: defaults });
+    const recorder = createUsageRecorder({ writer: writer(), logger: pino({ level: 'silent' }), flushIntervalMs: 60_000, batchSize: 5, now: () => Date.UTC(2026, 10, 27) });
     for (let i = 0; i < 4; i++) recorder.record(event(i, 1n));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await store.db.selectFrom('usage_events').select('id').execute()).toHaveLength(0);
     recorder.record(event(4, 1n));
     // The fifth event fills the batch: it is written now, not in 60 s.
-    for (let i = 0; i < 100 && recorder.pending() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 1000 && recorder.pending() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(recorder.pending()).toBe(0);
     expect(await store.db.selectFrom('usage_events').select('id').execute()).toHaveLength(5);
     await recorder.close();
+  });
+});
+
+describe('usage writer thread', () => {
+  const dir = tempDir();
+  afterAll(() => dir.remove());
+
+  it('reports a batch unwritten when its thread cannot open the store, and starts a new thread for the next one', async () => {
+    // A data directory that cannot be created: the thread fails while opening the store.
+    const blocker = `${dir.path}/a-file`;
+    writeFileSync(blocker, '');
+    const writer = startBatchWriter({ dataDir: `${blocker}/data`, budgetDefaults: defaults });
+    await expect(writer.write([event(1, 1n)], Date.UTC(2026, 10, 27))).rejects.toThrow(/ENOTDIR/);
+    await expect(writer.write([event(2, 1n)], Date.UTC(2026, 10, 27))).rejects.toThrow(/ENOTDIR/);
+    await writer.close();
   });
 });

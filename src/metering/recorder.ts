@@ -1,8 +1,7 @@
-import type { Insertable, Kysely } from 'kysely';
+import type { Insertable } from 'kysely';
 import type { Logger } from 'pino';
-import type { BudgetDefaults } from '../billing/index.js';
-import type { Database, UsageEventsTable } from '../store/index.js';
-import { writeBatch } from './flush.js';
+import type { UsageEventsTable } from '../store/index.js';
+import type { BatchWriter } from './writer.js';
 
 /** A usage event as stored. */
 export type UsageEvent = Insertable<UsageEventsTable>;
@@ -19,13 +18,12 @@ export interface UsageRecorder {
 }
 
 export interface RecorderOptions {
-  db: Kysely<Database>;
+  /** Writes each batch, its ledger debits and budget counters (off the event loop). */
+  writer: BatchWriter;
   logger: Logger;
   flushIntervalMs: number;
   batchSize: number;
   now: () => number;
-  /** Budgets and thresholds where a scope has none of its own. */
-  budgetDefaults: BudgetDefaults;
 }
 
 /**
@@ -36,7 +34,7 @@ export interface RecorderOptions {
  * queued: at most `flushIntervalMs` of traffic (or one batch).
  */
 export function createUsageRecorder(options: RecorderOptions): UsageRecorder {
-  const { db, logger } = options;
+  const { writer, logger } = options;
   let queue: UsageEvent[] = [];
   let running: Promise<void> | null = null;
   let closed = false;
@@ -45,7 +43,7 @@ export function createUsageRecorder(options: RecorderOptions): UsageRecorder {
     while (queue.length > 0) {
       const batch = queue.slice(0, options.batchSize);
       try {
-        await writeBatch(db, batch, options.now(), options.budgetDefaults);
+        await writer.write(batch, options.now());
       } catch (err) {
         logger.error({ err, events: batch.length }, 'usage events not written yet: will retry');
         return;
@@ -88,6 +86,7 @@ export function createUsageRecorder(options: RecorderOptions): UsageRecorder {
         await flush();
       }
       if (queue.length > 0) logger.error({ events: queue.length }, 'usage events could not be written before shutdown');
+      await writer.close();
     },
   };
 }

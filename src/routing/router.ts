@@ -93,6 +93,19 @@ export function createRouter(deps: RouterDeps): Router {
     onChange: (key, state) => metrics.circuitState.set({ deployment: key }, CIRCUIT_GAUGE[state]),
   });
 
+  // Metric children per (deployment, outcome), looked up once instead of hashing labels on every attempt.
+  const attemptRecorders = new Map<string, { attempts: { inc(): void }; duration: { observe(seconds: number): void } }>();
+  function attemptRecorder(deployment: Deployment, outcome: string) {
+    const key = `${deploymentKey(deployment)}\n${outcome}`;
+    let recorder = attemptRecorders.get(key);
+    if (!recorder) {
+      const labels = { provider: deployment.provider, model: deployment.model, outcome };
+      recorder = { attempts: metrics.upstreamAttempts.labels(labels), duration: metrics.upstreamDuration.labels(labels) };
+      attemptRecorders.set(key, recorder);
+    }
+    return recorder;
+  }
+
   function candidates(options: RouteOptions): Candidate[] {
     const models = [options.model];
     for (const name of options.model.fallbacks) {
@@ -149,8 +162,9 @@ export function createRouter(deps: RouterDeps): Router {
       throw failure;
     } finally {
       clearTimeout(timer);
-      metrics.upstreamAttempts.inc({ provider: candidate.deployment.provider, model: candidate.deployment.model, outcome });
-      metrics.upstreamDuration.observe({ provider: candidate.deployment.provider, model: candidate.deployment.model, outcome }, (clock.now() - began) / 1000);
+      const recorder = attemptRecorder(candidate.deployment, outcome);
+      recorder.attempts.inc();
+      recorder.duration.observe((clock.now() - began) / 1000);
     }
   }
 

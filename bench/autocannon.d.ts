@@ -14,8 +14,12 @@ declare module 'autocannon' {
     p50: number;
     p99: number;
   }
+  interface Requests extends Histogram {
+    /** Requests completed in the run. */
+    total: number;
+  }
   interface Result {
-    requests: Histogram;
+    requests: Requests;
     latency: Histogram;
     errors: number;
     timeouts: number;

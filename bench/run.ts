@@ -1,9 +1,13 @@
 /**
  * npm run bench: a mock OpenAI-compatible upstream, a raw pass-through proxy
- * (node:http + undici, the floor for any Node gateway) and Tollgate with an
- * OpenAI-compatible provider pointed at the mock, each a separate process on
- * 127.0.0.1, driven in turn by autocannon with the same connections and
- * duration, non-streaming and streaming. Tollgate runs in three set-ups:
+ * (node:http + undici, the floor for any Node gateway), a bare Fastify proxy
+ * (the framework floor: Fastify + undici + JSON, nothing else) and Tollgate
+ * with an OpenAI-compatible provider pointed at the mock, each a separate
+ * process on 127.0.0.1, driven in turn by autocannon with the same
+ * connections and duration, non-streaming and streaming. Each row also gives
+ * the server process's CPU time per request (from /proc, where there is one):
+ * unlike RPS, it does not depend on how the cores are shared with the load
+ * generator and the mock. Tollgate runs in three set-ups:
  *   - gateway:         auth on, the `unlimited` tier, postpaid: no limits to check;
  *   - pipeline-memory: auth + RPM/TPM limits + spend reservation + metering, in-process backend;
  *   - pipeline-redis:  the same with the Redis backend (when TOLLGATE_REDIS_URL or 127.0.0.1:6379 answers).
@@ -11,7 +15,7 @@
  *
  * BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 32).
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +32,7 @@ interface Target {
   name: string;
   url: string;
   key: string;
+  pid: number;
 }
 
 interface Row {
@@ -38,6 +43,18 @@ interface Row {
   p99: number;
   errors: number;
   non2xx: number;
+  /** Server CPU (user + system, all threads) per request, in microseconds; null without /proc. */
+  cpu_us: number | null;
+}
+
+/** CPU time a process has used so far, in ms (Linux /proc; null elsewhere). */
+function cpuMs(pid: number): number | null {
+  const file = `/proc/${pid}/stat`;
+  if (!existsSync(file)) return null;
+  const text = readFileSync(file, 'utf8');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // utime and stime, fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 function body(stream: boolean): string {
@@ -57,7 +74,9 @@ async function drive(target: Target, stream: boolean, duration: number): Promise
 
 async function measure(target: Target, stream: boolean): Promise<Row> {
   await drive(target, stream, WARMUP);
+  const before = cpuMs(target.pid);
   const result = await drive(target, stream, DURATION);
+  const after = cpuMs(target.pid);
   return {
     target: target.name,
     mode: stream ? 'streaming' : 'non-streaming',
@@ -66,6 +85,7 @@ async function measure(target: Target, stream: boolean): Promise<Row> {
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    cpu_us: before === null || after === null || result.requests.total === 0 ? null : Math.round(((after - before) * 1000) / result.requests.total),
   };
 }
 
@@ -107,7 +127,7 @@ async function startTollgate(variant: Variant, upstreamPort: number, dataDir: st
     }),
   );
   const started = await startProcess(['bin/tollgate.mjs', 'start', '--config', configFile], /Project key[^\n]*\n\s+(sk-proj-\S+)[\s\S]*?curl (http:\/\/127\.0\.0\.1:\d+)/);
-  return { target: { name: variant.name, key: started.match[1]!, url: started.match[2]! }, process: started };
+  return { target: { name: variant.name, key: started.match[1]!, url: started.match[2]!, pid: started.child.pid! }, process: started };
 }
 
 /** Redis for the pipeline-redis set-up: the configured URL, else a local one if it answers. */
@@ -129,8 +149,8 @@ async function findRedis(): Promise<string | undefined> {
 }
 
 function table(rows: Row[]): string {
-  const lines = ['| target | mode | RPS | p50 ms | p99 ms | errors | non-2xx |', '|---|---|---:|---:|---:|---:|---:|'];
-  for (const r of rows) lines.push(`| ${r.target} | ${r.mode} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`);
+  const lines = ['| target | mode | RPS | p50 ms | p99 ms | server CPU µs/req | errors | non-2xx |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  for (const r of rows) lines.push(`| ${r.target} | ${r.mode} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.cpu_us ?? 'n/a'} | ${r.errors} | ${r.non2xx} |`);
   return lines.join('\n');
 }
 
@@ -143,7 +163,10 @@ async function main(): Promise<void> {
     const upstreamPort = Number(upstream.match[1]);
     const raw = await startProcess(tsArgs('bench/raw-proxy.ts', '--upstream', `http://127.0.0.1:${upstreamPort}`, '--max-seconds', MAX_SECONDS), /listening (\d+)/);
     started.push(raw);
-    const rawTarget: Target = { name: 'raw-proxy', url: `http://127.0.0.1:${raw.match[1]}`, key: 'none' };
+    const rawTarget: Target = { name: 'raw-proxy', url: `http://127.0.0.1:${raw.match[1]}`, key: 'none', pid: raw.child.pid! };
+    const floor = await startProcess(tsArgs('bench/fastify-proxy.ts', '--upstream', `http://127.0.0.1:${upstreamPort}`, '--max-seconds', MAX_SECONDS), /listening (\d+)/);
+    started.push(floor);
+    const floorTarget: Target = { name: 'fastify-proxy', url: `http://127.0.0.1:${floor.match[1]}`, key: 'none', pid: floor.child.pid! };
     const targets: Target[] = [];
     for (const variant of variants(await findRedis())) {
       const tollgate = await startTollgate(variant, upstreamPort, dataDir);
@@ -154,18 +177,19 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     for (const stream of [false, true]) {
       rows.push(await measure(rawTarget, stream));
+      rows.push(await measure(floorTarget, stream));
       for (const target of targets) rows.push(await measure(target, stream));
     }
     const ratios = (['non-streaming', 'streaming'] as const).flatMap((mode) => {
       const base = rows.find((r) => r.target === 'raw-proxy' && r.mode === mode)!;
-      return targets.map((t) => {
+      return [floorTarget, ...targets].map((t) => {
         const ours = rows.find((r) => r.target === t.name && r.mode === mode)!;
         return { target: t.name, mode, rps_ratio: Number((ours.rps / base.rps).toFixed(3)), added_p50_ms: ours.p50 - base.p50, added_p99_ms: ours.p99 - base.p99 };
       });
     });
 
     process.stdout.write(`\nTollgate vs raw proxy, ${CONNECTIONS} connections, ${DURATION} s per run, all on 127.0.0.1\n\n${table(rows)}\n\n`);
-    for (const r of ratios) process.stdout.write(`${r.target}, ${r.mode}: Tollgate/raw RPS = ${r.rps_ratio} (added latency p50 ${r.added_p50_ms} ms, p99 ${r.added_p99_ms} ms)\n`);
+    for (const r of ratios) process.stdout.write(`${r.target}, ${r.mode}: RPS / raw proxy RPS = ${r.rps_ratio} (added latency p50 ${r.added_p50_ms} ms, p99 ${r.added_p99_ms} ms)\n`);
     const bad = rows.filter((r) => r.errors > 0 || r.non2xx > 0);
     if (bad.length > 0) process.stdout.write(`\nWARNING: errors or non-2xx answers in: ${bad.map((r) => `${r.target}/${r.mode}`).join(', ')}\n`);
 

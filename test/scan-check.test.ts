@@ -45,6 +45,8 @@ describe('tollgate scan --check against a running server', () => {
     keys.live = tg.projectKey;
     keys.admin = tg.adminKey;
     keys.restricted = (await tg.services.keys.create({ kind: 'project', ...scope, name: 'no model.read', permissions: { mode: 'restricted', resources: { chat_completions: 'write' } } })).secret;
+    // Live, but only from an address this test does not call from: still a live leak.
+    keys.elsewhere = (await tg.services.keys.create({ kind: 'project', ...scope, name: 'other network only', allowedIps: ['203.0.113.0/24'] })).secret;
     const revoked = await tg.services.keys.create({ kind: 'project', ...scope, name: 'revoked', createdBy: null });
     keys.revoked = revoked.secret;
     // Used once (so it sits in the key cache), then revoked directly in the store.
@@ -53,7 +55,7 @@ describe('tollgate scan --check against a running server', () => {
     tg.services.keys.invalidate(revoked.id);
 
     mkdirSync(join(dir.path, 'src'));
-    writeFileSync(join(dir.path, 'src/keys.ts'), [keys.live, keys.madeUp, keys.revoked, keys.restricted, keys.admin, keys.fake, keys.openai, keys.live].map((k) => `'${k}',`).join('\n'));
+    writeFileSync(join(dir.path, 'src/keys.ts'), [keys.live, keys.madeUp, keys.revoked, keys.restricted, keys.admin, keys.fake, keys.openai, keys.live, keys.elsewhere].map((k) => `'${k}',`).join('\n'));
     writeFileSync(join(dir.path, 'clean.md'), 'Nothing here.\n');
   });
   afterAll(async () => {
@@ -63,7 +65,7 @@ describe('tollgate scan --check against a running server', () => {
 
   it('tells live from dead keys, sending each distinct checksum-valid Tollgate key once', async () => {
     const result = await scan({ path: dir.path });
-    expect(await checkFindings(result.findings, { url: tg.url })).toBe(5);
+    expect(await checkFindings(result.findings, { url: tg.url })).toBe(6);
     expect(result.findings.map((f) => [f.line, f.redacted, f.liveness ?? null])).toEqual([
       [1, `sk-proj-...${tail(keys.live!)}`, { status: 'live', restricted: false }],
       [2, `sk-proj-...${tail(keys.madeUp!)}`, { status: 'dead' }],
@@ -74,6 +76,8 @@ describe('tollgate scan --check against a running server', () => {
       [6, `sk-proj-...${tail(keys.fake!)}`, null], // a look-alike is never sent
       [7, `sk-proj-...${tail(keys.openai!)}`, null], // nor another vendor's key
       [8, `sk-proj-...${tail(keys.live!)}`, { status: 'live', restricted: false }],
+      // 401 ip_not_authorized: the server knows the key; it only refuses this address.
+      [9, `sk-proj-...${tail(keys.elsewhere!)}`, { status: 'live', restricted: true }],
     ]);
   });
 
@@ -104,7 +108,7 @@ describe('tollgate scan --check against a running server', () => {
     ]);
     expect(found.stdout).toContain(`src/keys.ts:6:2 tollgate-project sk-proj-...${tail(keys.fake!)} look-alike\n`);
     expect(found.stdout).toContain(`src/keys.ts:7:2 openai-project sk-proj-...${tail(keys.openai!)}\n`);
-    expect(found.stderr).toBe('8 key(s) found in 1 file(s).\n');
+    expect(found.stderr).toBe('9 key(s) found in 1 file(s).\n');
     for (const key of Object.values(keys)) expect(found.stdout + found.stderr).not.toContain(key.slice(12));
 
     const [clean, misuse, badFlag] = await Promise.all([run(['scan', 'clean.md'], dir.path), run(['scan', '--git', '.'], dir.path), run(['scan', '--no-such-flag'], dir.path)]);

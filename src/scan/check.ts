@@ -34,9 +34,14 @@ export function modelsUrl(raw: string, allowHttp = false): string {
   return /\/v1$/.test(base) ? `${base}/models` : `${base}/v1/models`;
 }
 
-/** 200 = live; 403 = live but lacking `model.read` (or an admin key); 401 = dead; anything else is not an answer. */
+/**
+ * 200 = live; 403 = live but lacking `model.read` (or an admin key); 401 =
+ * dead, except `ip_not_authorized`: the key is live, only not from this
+ * address; anything else is not an answer.
+ */
 async function probe(endpoint: string, secret: string, timeoutMs: number): Promise<Liveness> {
   let status: number;
+  let code: unknown = null;
   try {
     const response = await fetch(endpoint, {
       headers: { authorization: `Bearer ${secret}`, accept: 'application/json' },
@@ -45,14 +50,15 @@ async function probe(endpoint: string, secret: string, timeoutMs: number): Promi
       signal: AbortSignal.timeout(timeoutMs),
     });
     status = response.status;
-    await response.body?.cancel();
+    if (status === 401) code = ((await response.json().catch(() => null)) as { error?: { code?: unknown } } | null)?.error?.code ?? null;
+    else await response.body?.cancel();
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
     return { status: 'unknown', reason: timedOut ? 'timeout' : 'network error' };
   }
   if (status === 200) return { status: 'live', restricted: false };
   if (status === 403) return { status: 'live', restricted: true };
-  if (status === 401) return { status: 'dead' };
+  if (status === 401) return code === 'ip_not_authorized' ? { status: 'live', restricted: true } : { status: 'dead' };
   return { status: 'unknown', reason: `HTTP ${status}` };
 }
 

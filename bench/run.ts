@@ -1,7 +1,9 @@
 /**
  * npm run bench: a mock OpenAI-compatible upstream, a raw pass-through proxy
  * (node:http + undici, the floor for any Node gateway), a bare Fastify proxy
- * (the framework floor: Fastify + undici + JSON, nothing else) and Tollgate
+ * (the framework floor: Fastify + undici + JSON, nothing else), a flat
+ * gateway (a metered gateway's per-request work in one handler, see
+ * flat-gateway.ts) and Tollgate
  * with an OpenAI-compatible provider pointed at the mock, each a separate
  * process on 127.0.0.1, driven in turn by autocannon with the same
  * connections and duration, non-streaming and streaming. Each row also gives
@@ -167,6 +169,10 @@ async function main(): Promise<void> {
     const floor = await startProcess(tsArgs('bench/fastify-proxy.ts', '--upstream', `http://127.0.0.1:${upstreamPort}`, '--max-seconds', MAX_SECONDS), /listening (\d+)/);
     started.push(floor);
     const floorTarget: Target = { name: 'fastify-proxy', url: `http://127.0.0.1:${floor.match[1]}`, key: 'none', pid: floor.child.pid! };
+    const flat = await startProcess(tsArgs('bench/flat-gateway.ts', '--upstream', `http://127.0.0.1:${upstreamPort}`, '--max-seconds', MAX_SECONDS), /listening (\d+) key (\S+)/);
+    started.push(flat);
+    const flatTarget: Target = { name: 'flat-gateway', url: `http://127.0.0.1:${flat.match[1]}`, key: flat.match[2]!, pid: flat.child.pid! };
+    const references = [floorTarget, flatTarget];
     const targets: Target[] = [];
     for (const variant of variants(await findRedis())) {
       const tollgate = await startTollgate(variant, upstreamPort, dataDir);
@@ -177,12 +183,12 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     for (const stream of [false, true]) {
       rows.push(await measure(rawTarget, stream));
-      rows.push(await measure(floorTarget, stream));
+      for (const target of references) rows.push(await measure(target, stream));
       for (const target of targets) rows.push(await measure(target, stream));
     }
     const ratios = (['non-streaming', 'streaming'] as const).flatMap((mode) => {
       const base = rows.find((r) => r.target === 'raw-proxy' && r.mode === mode)!;
-      return [floorTarget, ...targets].map((t) => {
+      return [...references, ...targets].map((t) => {
         const ours = rows.find((r) => r.target === t.name && r.mode === mode)!;
         return { target: t.name, mode, rps_ratio: Number((ours.rps / base.rps).toFixed(3)), added_p50_ms: ours.p50 - base.p50, added_p99_ms: ours.p99 - base.p99 };
       });

@@ -130,7 +130,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       bodyLimit: config.server.body_limit_bytes,
       trustProxy: config.server.trust_proxy,
       store,
-      gateway: { keys, authThrottle: management.authThrottle, catalogue, router, providers, admission: services.admission, metrics, clock },
+      gateway: { keys, authThrottle: management.authThrottle, catalogue, router, providers, admission: services.admission, metrics, clock, streamStallTimeoutMs: config.server.stream_stall_timeout_ms },
       gatewayRoutes: [pricingRoutes({ prices, clock })],
       adminRoutes: [
         usageRoutes({ store, clock }),

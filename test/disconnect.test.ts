@@ -118,4 +118,52 @@ describe('client disconnects and slow readers', () => {
     await until(() => closed, 'the upstream to be closed');
     expect(written).toBeLessThan(total);
   });
+
+  it('disconnects a client that keeps its connection open but stops reading, and meters what it was sent', async () => {
+    const stalling = await startTestTollgate({
+      server: { stream_stall_timeout_ms: 300 },
+      providers: { up: { kind: 'openai', base_url: upstream.baseUrl, api_key: 'upstream-key' } },
+      models: [{ name: 'up-model', deployments: [{ provider: 'up', model: 'up' }] }],
+    });
+    try {
+      const frame = `data: ${chunk('lorem ipsum dolor sit amet '.repeat(37))}\n\n`;
+      let closed = false;
+      upstream.handle(async (_req, res) => {
+        res.on('close', () => (closed = true));
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        // Endless: only Tollgate can end this stream.
+        while (!closed) {
+          if (!res.write(frame)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+        }
+      });
+      const req = httpRequest(`${stalling.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${stalling.projectKey}`, 'content-type': 'application/json', 'x-request-id': 'stalled-reader' } });
+      const response = new Promise<IncomingMessage>((resolve, reject) => req.on('response', resolve).on('error', reject));
+      req.end(JSON.stringify({ model: 'up-model', messages: [{ role: 'user', content: 'hi' }], stream: true }));
+      const res = await response;
+      res.pause(); // reads nothing, disconnects nothing
+      await until(() => closed, 'Tollgate to abort the upstream of the stalled stream', 10_000);
+      // Reading again, the client gets what was buffered and then a cut connection: no [DONE].
+      let tail = '';
+      let clientClosed = false;
+      res.on('data', (part: Buffer) => (tail = (tail + part.toString()).slice(-1000)));
+      res.on('error', () => {}).on('close', () => (clientClosed = true));
+      res.resume();
+      await until(() => clientClosed, 'the client to see its connection closed', 10_000);
+      expect(res.complete).toBe(false);
+      expect(tail).not.toContain('[DONE]');
+
+      const db = stalling.services.store.db;
+      let event;
+      for (let i = 0; i < 200 && !event; i++) {
+        await stalling.services.recorder.flush();
+        event = await db.selectFrom('usage_events').selectAll().where('request_id', '=', 'stalled-reader').executeTakeFirst();
+        if (!event) await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(event).toMatchObject({ status: 'aborted', http_status: 499n, error_code: 'client_closed', usage_estimated: 1n });
+      // Counted from what was sent: at least one whole frame of ordinary words.
+      expect(Number(event!.completion_tokens)).toBeGreaterThan(100);
+    } finally {
+      await stalling.stop();
+    }
+  });
 });

@@ -169,6 +169,12 @@ export const configSchema = z
           .default(30_000)
           .describe('On SIGTERM/SIGINT, how long in-flight requests and streams may run before they are cut.'),
         trust_proxy: z.boolean().default(false).describe('Take the client address from X-Forwarded-For.'),
+        stream_stall_timeout_ms: z
+          .number()
+          .int()
+          .min(100)
+          .default(60_000)
+          .describe('A client that takes no stream data for this long while some is waiting is disconnected (its upstream is aborted).'),
       })
       .strict()
       .prefault({}),

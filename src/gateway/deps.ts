@@ -16,4 +16,6 @@ export interface GatewayDeps {
   admission: Admission;
   metrics: Metrics;
   clock: Clock;
+  /** A streaming client that takes no data for this long, while some is waiting, is disconnected. */
+  streamStallTimeoutMs: number;
 }

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TollgateError } from '../common/errors.js';
 import {
@@ -203,7 +204,33 @@ export async function streamChat(
   reply.header('content-type', 'text/event-stream; charset=utf-8');
   reply.header('cache-control', 'no-cache');
   reply.header('x-accel-buffering', 'no');
+  disconnectStalledReader(reply.raw, deps.streamStallTimeoutMs);
   return reply.send(stream);
+}
+
+/**
+ * Back-pressure holds the upstream back for a client that stops reading; one
+ * that also keeps its connection open would then hold the stream, an upstream
+ * connection and its reservation until shutdown. Once the socket has taken no
+ * data for `timeoutMs` while some was waiting, the connection is closed: that
+ * is a client going away (the upstream is aborted, the request settles as
+ * aborted with the tokens already sent).
+ */
+function disconnectStalledReader(res: ServerResponse, timeoutMs: number): void {
+  let flowingAt = performance.now();
+  const timer = setInterval(
+    () => {
+      const now = performance.now();
+      if (!res.writableNeedDrain) flowingAt = now;
+      else if (now - flowingAt >= timeoutMs) {
+        clearInterval(timer);
+        res.destroy();
+      }
+    },
+    Math.min(1000, Math.max(25, timeoutMs / 4)),
+  );
+  timer.unref();
+  res.once('close', () => clearInterval(timer));
 }
 
 export async function embeddings(deps: GatewayDeps, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {

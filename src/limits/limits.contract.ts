@@ -116,6 +116,23 @@ export function limitStoreContract(make: () => LimitStore): void {
         expect(await store.capState('big')).toEqual({ committed: big + 3n, reserved: 0n });
       }));
 
+    it('settles a real cost above, equal to or below the reservation, and the next check sees exactly that', () =>
+      withStore(async (store) => {
+        await store.initCaps([{ key: 'x', committed: 0n }], T0);
+        // Estimates can fall short (the upstream counts more prompt tokens): 10 reserved, 25 spent.
+        const above = plan({ caps: [cap('x', 100n)], worst: 10n });
+        const equal = plan({ caps: [cap('x', 100n)], worst: 7n });
+        const below = plan({ caps: [cap('x', 100n)], worst: 30n });
+        for (const p of [above, equal, below]) expect((await store.admit(p)).ok).toBe(true);
+        await store.settle({ now: T0, reservationId: above.reservationId, capKeys: ['x'], worst: 10n, actual: 25n, corrections: [] });
+        await store.settle({ now: T0, reservationId: equal.reservationId, capKeys: ['x'], worst: 7n, actual: 7n, corrections: [] });
+        await store.settle({ now: T0, reservationId: below.reservationId, capKeys: ['x'], worst: 30n, actual: 8n, corrections: [] });
+        expect(await store.capState('x')).toEqual({ committed: 40n, reserved: 0n });
+        // 40 spent of 100: a worst case of 60 fits to the picodollar, one more does not.
+        expect(await store.admit(plan({ caps: [cap('x', 100n)], worst: 61n }))).toEqual({ ok: false, reason: 'quota', index: 0, used: 40n });
+        expect((await store.admit(plan({ caps: [cap('x', 100n)], worst: 60n }))).ok).toBe(true);
+      }));
+
     it('releases a reservation whose process died once its deadline passes, and only then', () =>
       withStore(async (store) => {
         await store.initCaps([{ key: 'c', committed: 0n }], T0);

@@ -56,18 +56,17 @@ end
 export const ADMIT = `${CMP}${REFILL}
 local now, nb, nc = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local worst, rid, expires, capTtl = ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
-local missing = {3}
+-- A cap always holds u (see INIT_CAPS), so an absent u is an absent cap.
+local missing, used = {3}, {}
 for i = 1, nc do
-  if redis.call('EXISTS', KEYS[nb + i]) == 0 then table.insert(missing, i - 1) end
+  local u = redis.call('HGET', KEYS[nb + i], 'u')
+  if u then used[i] = u else table.insert(missing, i - 1) end
 end
 if #missing > 1 then return missing end
 local capArg = 8 + 2 * nb
 for i = 1, nc do
   local maxUsed = ARGV[capArg + i - 1]
-  if maxUsed ~= '' then
-    local used = redis.call('HGET', KEYS[nb + i], 'u') or '0'
-    if cmp(used, maxUsed) > 0 then return {2, i - 1, used} end
-  end
+  if maxUsed ~= '' and cmp(used[i], maxUsed) > 0 then return {2, i - 1, used[i]} end
 end
 local levels, ats, out = {}, {}, {0}
 for i = 1, nb do
@@ -121,26 +120,33 @@ end
 `;
 
 /**
- * KEYS: reservation key, reservations zset, nc cap keys, nk bucket keys.
- * ARGV: now, nc, nk, reservation id, actual cost, nk x (limit, delta).
+ * KEYS: reservation key, reservations zset, the nc cap keys the admit reserved against
+ *       (the reservation record lists the same ones), nk bucket keys.
+ * ARGV: now, nc, nk, reservation id, actual cost, worst (the reserved amount),
+ *       actual - worst, nk x (limit, delta).
+ * The release and the commit are one change per cap: r - worst, c + actual,
+ * u + (actual - worst), the difference worked out exactly by the caller. A
+ * reservation the sweep already released (its record is gone) only commits.
  */
-export const SETTLE = `${REFILL}${RELEASE}
+export const SETTLE = `${REFILL}
 local now, nc, nk, rid, actual = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
-release(KEYS[1])
+local worst, change = ARGV[6], ARGV[7]
+local held = redis.call('DEL', KEYS[1]) == 1
 redis.call('ZREM', KEYS[2], rid)
-if actual ~= '0' then
-  for i = 1, nc do
-    local cap = KEYS[2 + i]
-    -- A cap that vanished is rebuilt from the store, which will include this cost once flushed.
-    if redis.call('EXISTS', cap) == 1 then
-      redis.call('HINCRBY', cap, 'c', actual)
-      redis.call('HINCRBY', cap, 'u', actual)
-    end
+for i = 1, nc do
+  local cap = KEYS[2 + i]
+  -- A cap that vanished is rebuilt from the store, which will include this cost once flushed.
+  if redis.call('EXISTS', cap) == 1 then
+    if held then redis.call('HINCRBY', cap, 'r', '-' .. worst) end
+    if actual ~= '0' then redis.call('HINCRBY', cap, 'c', actual) end
+    local du = actual
+    if held then du = change end
+    if du ~= '0' then redis.call('HINCRBY', cap, 'u', du) end
   end
 end
 for i = 1, nk do
   local key = KEYS[2 + nc + i]
-  local limit, delta = tonumber(ARGV[6 + 2 * (i - 1)]), tonumber(ARGV[7 + 2 * (i - 1)])
+  local limit, delta = tonumber(ARGV[8 + 2 * (i - 1)]), tonumber(ARGV[9 + 2 * (i - 1)])
   local level, at = refill(key, limit, now)
   store(key, limit, math.min(limit * PERIOD, level - delta * PERIOD), at)
 end

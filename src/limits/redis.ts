@@ -57,7 +57,7 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
 
     async settle(plan: SettlePlan) {
       const keys = [reservationKey(plan.reservationId), zset, ...plan.capKeys.map(capKey), ...plan.corrections.map((c) => bucketKey(c.key))];
-      const args: (string | number)[] = [plan.now, plan.capKeys.length, plan.corrections.length, plan.reservationId, plan.actual.toString()];
+      const args: (string | number)[] = [plan.now, plan.capKeys.length, plan.corrections.length, plan.reservationId, plan.actual.toString(), plan.worst.toString(), (plan.actual - plan.worst).toString()];
       for (const c of plan.corrections) args.push(c.limit, c.delta);
       await settleScript(keys.length, ...keys, ...args);
     },

@@ -63,16 +63,46 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     async *events(response, ctx) {
       const body = response.body;
       try {
-        yield* decodeSse(body);
+        // Not destroyed when the reader stops early (at [DONE], or on an error): see finishBody.
+        yield* decodeSse(body.iterator({ destroyOnReturn: false }));
       } catch (err) {
         if (err instanceof TollgateError) throw err;
         throw mapTransportError(err, provider, ctx.signal);
       } finally {
-        if (!body.destroyed) body.destroy();
+        finishBody(body, ctx.signal);
       }
     },
     close: () => dispatcher.close(),
   };
+}
+
+/** What an upstream may still send after the reader stopped, before its connection is cut. */
+const AFTER_END_BYTES = 64 * 1024;
+const AFTER_END_MS = 5_000;
+
+/**
+ * A stream's reader stops at its end marker ([DONE], message_stop), usually
+ * just before the body's own end (the last bytes of the chunked encoding).
+ * Destroying the body there would abort the request and cost the pooled
+ * connection; instead the rest is read and dropped, so the connection goes
+ * back to the pool. A client that left (aborted signal) cuts it at once, and
+ * so does an upstream that goes on sending or does not finish.
+ */
+function finishBody(body: ResponseBody, signal: AbortSignal): void {
+  if (body.destroyed || body.readableEnded) return;
+  body.on('error', () => {});
+  if (signal.aborted) {
+    body.destroy();
+    return;
+  }
+  let extra = 0;
+  const timer = setTimeout(() => body.destroy(), AFTER_END_MS);
+  timer.unref();
+  body.once('close', () => clearTimeout(timer));
+  body.on('data', (chunk: Buffer) => {
+    extra += chunk.length;
+    if (extra > AFTER_END_BYTES) body.destroy();
+  });
 }
 
 async function readLimited(body: ResponseBody): Promise<string> {

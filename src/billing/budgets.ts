@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { formatUsd, parseUsd, type Picos } from '../common/money.js';
-import { recordNotification } from '../control/index.js';
+import { recordNotification } from '../control/notifications.js';
 import { toBigInt, type Database } from '../store/index.js';
 
 export type BudgetScope = 'organization' | 'project' | 'key';

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
-import { addSpent, debitUsage, effectiveBudget, monthOf, readBudget, recordCrossings, type BudgetDefaults, type BudgetScope } from '../billing/index.js';
+// Straight from the modules, not the billing barrel: the usage writer thread loads this file and should not load the admin API with it.
+import { addSpent, effectiveBudget, monthOf, readBudget, recordCrossings, type BudgetDefaults, type BudgetScope } from '../billing/budgets.js';
+import { debitUsage } from '../billing/ledger.js';
 import type { Picos } from '../common/money.js';
 import { toBigInt, type Database } from '../store/index.js';
 import type { UsageEvent } from './recorder.js';

@@ -31,12 +31,12 @@ async function readStream(baseUrl: string): Promise<string> {
   const ctx = { signal: new AbortController().signal, requestId: 'req_t', attempt: 1, clientHeaders: {} };
   let text = '';
   for (let i = 0; i < 10; i++) {
-    const stream = await provider.chatStream({ model: 'up', messages: [{ role: 'user', content: 'hi' }], stream: true }, { provider: 'up', model: 'up' }, ctx);
+    const stream = await provider.chatStream({ model: 'up', messages: [{ role: 'user', content: 'hi' }], stream: true }, { provider: 'up', model: 'up', weight: 1 }, ctx);
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     // The pool takes the connection back once the rest of the body is read.
     await new Promise((resolve) => setTimeout(resolve, 30));
   }
-  await provider.close();
+  await provider.close?.();
   return text;
 }
 

@@ -10,7 +10,7 @@ describe('GET /openapi.json', () => {
   });
   afterAll(() => tg.stop());
 
-  it('documents every admin route and the leak endpoint, with scopes and input schemas', async () => {
+  it('documents every route, inference and admin, with its key, scopes and input schemas', async () => {
     const answer = await client(tg.url, null)('GET', '/openapi.json');
     expect(answer.status).toBe(200);
     const doc = answer.body;
@@ -27,6 +27,18 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(create.requestBody.content['application/json'].schema.properties)).toEqual(
       expect.arrayContaining(['name', 'permissions', 'allowed_ips', 'expires_at', 'rpm_limit', 'tpm_limit', 'monthly_usage_limit_usd']),
     );
+    // Every route the server has, but health, metrics and this document, is documented.
+    const undocumented = tg.app.routeList.filter((r) => !documented.includes(r) && !['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json'].includes(r));
+    expect(undocumented).toEqual([]);
+    const chat = doc.paths['/v1/chat/completions'].post;
+    expect(chat.security).toEqual([{ ProjectApiKeyAuth: [] }]);
+    expect(chat['x-tollgate-scopes']).toEqual(['model.request', 'api.chat.completions.write']);
+    expect(chat.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['model', 'messages']));
+    expect(Object.keys(chat.responses[200].content)).toEqual(['application/json', 'text/event-stream']);
+    const costs = doc.paths['/v1/organization/costs'].get;
+    expect(costs.security).toEqual([{ AdminApiKeyAuth: [] }]);
+    expect(costs.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['start_time', 'bucket_width', 'group_by[]', 'page']));
+    expect(Object.keys(doc.paths['/v1/organization/budget'].post.requestBody.content['application/json'].schema.properties)).toEqual(['monthly_limit_usd', 'thresholds']);
     const audit = doc.paths['/v1/organization/audit_logs'].get;
     expect(audit.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['limit', 'after', 'before', 'event_types[]', 'project_ids[]']));
   });

@@ -1,12 +1,17 @@
 import { z } from 'zod';
-import { ENDPOINT_SCOPES, ROUTE_ENDPOINTS } from '../gateway/index.js';
+import { budgetBody, grantBody, tierBody } from '../billing/admin-routes.js';
+import { chatRequestSchema, completionsRequestSchema, embeddingsRequestSchema, responsesRequestSchema } from '../contract/index.js';
+import { ENDPOINT_SCOPES, ROUTE_ENDPOINTS, type Endpoint } from '../gateway/index.js';
+import { keyLimitsBody, rateLimitBody } from '../limits/admin-routes.js';
+import { estimateBody } from '../pricing/routes.js';
 import { OPERATIONS } from './operations.js';
 import type { Operation } from './operation.js';
 import { leakBody } from './schemas.js';
 
 /**
  * The OpenAPI 3.1 document served at /openapi.json, generated from the same
- * operation table and zod schemas that the routes use, so it cannot drift.
+ * operation table, route table and zod schemas that the routes use, so it
+ * cannot drift.
  */
 type Json = Record<string, unknown>;
 
@@ -59,11 +64,111 @@ function operationObject(operation: Operation): Json {
   };
 }
 
+/** Query parameters of the usage and costs reports (parsed by `usage/params.ts`). */
+const REPORT_QUERY: Json[] = [
+  { name: 'start_time', in: 'query', required: true, schema: { type: 'integer' }, description: 'Start of the range, unix seconds (inclusive).' },
+  { name: 'end_time', in: 'query', required: false, schema: { type: 'integer' }, description: 'End of the range, unix seconds (exclusive).' },
+  { name: 'bucket_width', in: 'query', required: false, schema: { type: 'string', enum: ['1m', '1h', '1d'] } },
+  { name: 'group_by[]', in: 'query', required: false, schema: { type: 'array', items: { type: 'string', enum: ['project_id', 'api_key_id', 'model', 'line_item'] } }, style: 'form', explode: true },
+  { name: 'project_ids[]', in: 'query', required: false, schema: { type: 'array', items: { type: 'string' } }, style: 'form', explode: true },
+  { name: 'api_key_ids[]', in: 'query', required: false, schema: { type: 'array', items: { type: 'string' } }, style: 'form', explode: true },
+  { name: 'models[]', in: 'query', required: false, schema: { type: 'array', items: { type: 'string' } }, style: 'form', explode: true },
+  { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1 } },
+  { name: 'page', in: 'query', required: false, schema: { type: 'string' }, description: 'The `next_page` cursor of the previous page.' },
+];
+
+interface RouteDoc {
+  id: string;
+  summary: string;
+  body?: z.ZodType | Json;
+  query?: Json[];
+  /** Answers with server-sent events when the request sets `stream`. */
+  streams?: boolean;
+}
+
+/**
+ * The routes of ROUTE_ENDPOINTS that are not in the management operation
+ * table: the inference API, pricing, usage, limits, billing and upstream
+ * keys. Keyed by the route as registered, so a route missing here fails the
+ * OpenAPI test.
+ */
+const ROUTE_DOCS: Record<string, RouteDoc> = {
+  'POST /v1/chat/completions': { id: 'createChatCompletion', summary: 'Creates a model response for a chat conversation.', body: chatRequestSchema, streams: true },
+  'POST /v1/completions': { id: 'createCompletion', summary: 'Creates a completion for a prompt (legacy).', body: completionsRequestSchema, streams: true },
+  'POST /v1/embeddings': { id: 'createEmbedding', summary: 'Creates embedding vectors for the input.', body: embeddingsRequestSchema },
+  'POST /v1/responses': { id: 'createResponse', summary: 'Creates a model response (Responses API).', body: responsesRequestSchema, streams: true },
+  'GET /v1/responses/:response_id': { id: 'getResponse', summary: 'Retrieves a stored response.' },
+  'GET /v1/models': { id: 'listModels', summary: 'Lists the models this Tollgate serves.' },
+  'GET /v1/models/:model': { id: 'retrieveModel', summary: 'Retrieves one model.' },
+  'GET /v1/pricing': { id: 'listPrices', summary: 'The price of every model: input, cached input and output per 1M tokens, exact decimal USD.' },
+  'POST /v1/pricing/estimate': { id: 'estimateCost', summary: 'Daily and monthly cost of a workload, for one model or every model compared.', body: estimateBody },
+  'GET /v1/organization/usage/completions': { id: 'usageCompletions', summary: 'Completions usage in time buckets, as OpenAI reports it.', query: REPORT_QUERY },
+  'GET /v1/organization/usage/embeddings': { id: 'usageEmbeddings', summary: 'Embeddings usage in time buckets.', query: REPORT_QUERY },
+  'GET /v1/organization/costs': { id: 'costs', summary: 'Costs in daily buckets, with exact decimal amounts (`value_exact`).', query: REPORT_QUERY },
+  'GET /v1/organization/projects/:projectId/rate_limits': { id: 'listProjectRateLimits', summary: "A project's rate limits per model: the tier's, or the project's own." },
+  'GET /v1/organization/projects/:projectId/rate_limits/:rateLimitId': { id: 'retrieveProjectRateLimit', summary: "A project's rate limit for one model." },
+  'POST /v1/organization/projects/:projectId/rate_limits/:rateLimitId': { id: 'modifyProjectRateLimit', summary: "Sets a project's requests and tokens per minute for one model.", body: rateLimitBody },
+  'GET /v1/organization/projects/:projectId/api_keys/:keyId/limits': { id: 'retrieveKeyLimits', summary: "A key's own RPM, TPM and monthly budget." },
+  'POST /v1/organization/projects/:projectId/api_keys/:keyId/limits': { id: 'modifyKeyLimits', summary: "Sets a key's own RPM, TPM and monthly budget.", body: keyLimitsBody },
+  'GET /v1/organization/credits': { id: 'retrieveCredits', summary: "The organization's credits: granted, used and the balance, exact decimal USD." },
+  'POST /v1/organization/credits/grants': { id: 'grantCredits', summary: 'Grants credits to the organization.', body: grantBody },
+  'GET /v1/organization/limits/tier': { id: 'retrieveTier', summary: "The organization's usage tier, its limits and the tiers available." },
+  'POST /v1/organization/limits/tier': { id: 'setTier', summary: "Sets the organization's usage tier, one of the tier table's.", body: tierBody },
+  'GET /v1/organization/budget': { id: 'retrieveOrganizationBudget', summary: "The organization's monthly budget, thresholds and spend this month." },
+  'POST /v1/organization/budget': { id: 'setOrganizationBudget', summary: "Sets the organization's monthly budget and notification thresholds.", body: budgetBody },
+  'GET /v1/organization/projects/:projectId/budget': { id: 'retrieveProjectBudget', summary: "A project's monthly budget, thresholds and spend this month." },
+  'POST /v1/organization/projects/:projectId/budget': { id: 'setProjectBudget', summary: "Sets a project's monthly budget and notification thresholds.", body: budgetBody },
+  'GET /v1/organization/providers': { id: 'listProviders', summary: 'Upstream providers and whether each has a key (never the key). Operator organization only.' },
+  'PUT /v1/organization/providers/:provider_id/key': {
+    id: 'setProviderKey',
+    summary: "Sets an upstream provider's API key, sealed in the store. Operator organization only.",
+    body: { type: 'object', required: ['api_key'], properties: { api_key: { type: 'string' } }, additionalProperties: false },
+  },
+  'DELETE /v1/organization/providers/:provider_id/key': { id: 'deleteProviderKey', summary: "Removes an upstream provider's stored key. Operator organization only." },
+};
+
+function routeObject(route: string, endpoint: Endpoint, doc: RouteDoc): Json {
+  const path = route.slice(route.indexOf(' ') + 1);
+  const { api, scopes } = ENDPOINT_SCOPES[endpoint];
+  const inference = api !== 'admin';
+  const schema = doc.body === undefined ? undefined : doc.body instanceof z.ZodType ? jsonSchema(doc.body) : doc.body;
+  return {
+    operationId: doc.id,
+    summary: doc.summary,
+    tags: [path.startsWith(PREFIX) ? 'OpenAI-compatible admin API' : 'OpenAI-compatible API'],
+    security: api === 'any' ? [{ ProjectApiKeyAuth: [] }, { AdminApiKeyAuth: [] }] : [{ [inference ? 'ProjectApiKeyAuth' : 'AdminApiKeyAuth']: [] }],
+    'x-tollgate-scopes': scopes,
+    parameters: [...pathParameters(path), ...(doc.query ?? [])],
+    ...(schema ? { requestBody: { required: true, content: { 'application/json': { schema } } } } : {}),
+    responses: {
+      200: {
+        description: doc.streams ? 'JSON, or server-sent events when the request sets `stream`.' : 'JSON.',
+        content: { 'application/json': { schema: { type: 'object' } }, ...(doc.streams ? { 'text/event-stream': { schema: { type: 'string' } } } : {}) },
+      },
+      400: errorResponse('Invalid input; `error.param` names the parameter.'),
+      401: errorResponse('Missing, invalid, revoked or expired key, or a client address outside the key\'s ranges.'),
+      403: errorResponse('A missing scope (`error.code` missing_scope), or a key of the wrong kind for this API.'),
+      404: errorResponse('No such object (or model) for the caller.'),
+      429: errorResponse(
+        inference ? 'Rate limit (`rate_limit_exceeded`, with `retry-after`) or a budget or credit cap (`insufficient_quota`).' : 'Too many invalid keys from this address.',
+      ),
+      ...(inference ? { 500: errorResponse('The upstream failed after retries and fallbacks.'), 503: errorResponse('No healthy deployment, or limits cannot be checked.') } : {}),
+    },
+  };
+}
+
 export function openApiDocument(): Json {
   const paths: Record<string, Json> = {};
   for (const operation of OPERATIONS) {
     const path = toOpenApiPath(`${PREFIX}${operation.path}`);
     paths[path] = { ...(paths[path] ?? {}), [operation.method.toLowerCase()]: operationObject(operation) };
+  }
+  for (const [route, endpoint] of Object.entries(ROUTE_ENDPOINTS)) {
+    const doc = ROUTE_DOCS[route];
+    if (!doc) continue;
+    const [method, routePath] = route.split(' ') as [string, string];
+    const path = toOpenApiPath(routePath);
+    paths[path] = { ...(paths[path] ?? {}), [method.toLowerCase()]: routeObject(route, endpoint as Endpoint, doc) };
   }
   paths['/v1/leaks'] = {
     post: {
@@ -81,11 +186,18 @@ export function openApiDocument(): Json {
   };
   return {
     openapi: '3.1.0',
-    info: { title: 'Tollgate API', version: '1', description: 'Admin API of Tollgate: OpenAI-compatible paths under /v1/organization plus Tollgate extensions.' },
+    info: {
+      title: 'Tollgate API',
+      version: '1',
+      description: 'The OpenAI-compatible inference API under /v1 (project keys) and the admin API under /v1/organization (admin keys), plus Tollgate extensions.',
+    },
     servers: [{ url: '/' }],
     paths,
     components: {
-      securitySchemes: { AdminApiKeyAuth: { type: 'http', scheme: 'bearer', description: 'An admin key (sk-admin-...).' } },
+      securitySchemes: {
+        AdminApiKeyAuth: { type: 'http', scheme: 'bearer', description: 'An admin key (sk-admin-...).' },
+        ProjectApiKeyAuth: { type: 'http', scheme: 'bearer', description: 'A project or service account key (sk-proj-..., sk-svcacct-...).' },
+      },
       schemas: {
         Error: {
           type: 'object',

@@ -21,9 +21,9 @@ export interface BillingAdminDeps {
   limits: { tiers: TierTable; policies: { invalidate(id: string): void } };
 }
 
-const grantBody = z.object({ amount_usd: usdInput, description: z.string().max(500).optional() }).strict();
-const budgetBody = z.object({ monthly_limit_usd: usdInput.nullable().optional(), thresholds: thresholdsInput.optional() }).strict();
-const tierBody = z.object({ tier: z.string().min(1).max(100) }).strict();
+export const grantBody = z.object({ amount_usd: usdInput, description: z.string().max(500).optional() }).strict();
+export const budgetBody = z.object({ monthly_limit_usd: usdInput.nullable().optional(), thresholds: thresholdsInput.optional() }).strict();
+export const tierBody = z.object({ tier: z.string().min(1).max(100) }).strict();
 
 /**
  * Admin endpoints for credits, usage tier and budgets of the caller's

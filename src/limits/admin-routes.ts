@@ -24,9 +24,9 @@ export interface LimitsAdminDeps {
 
 // Bucket arithmetic is exact for limits below 1.5e11 per minute (bucket.ts).
 const perMinute = z.number().int().positive().max(100_000_000_000).nullable().optional();
-const rateLimitBody = z.object({ max_requests_per_1_minute: perMinute, max_tokens_per_1_minute: perMinute }).passthrough();
+export const rateLimitBody = z.object({ max_requests_per_1_minute: perMinute, max_tokens_per_1_minute: perMinute }).passthrough();
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(100), after: z.string().optional(), before: z.string().optional() }).passthrough();
-const keyLimitsBody = z
+export const keyLimitsBody = z
   .object({ max_requests_per_1_minute: perMinute, max_tokens_per_1_minute: perMinute, monthly_budget_usd: usdInput.nullable().optional(), thresholds: thresholdsInput.optional() })
   .strict();
 

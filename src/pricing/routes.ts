@@ -15,7 +15,7 @@ export interface PricingDeps {
 
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
-const estimateBody = z
+export const estimateBody = z
   .object({
     model: z.string().min(1).optional(),
     compare: z.boolean().optional(),

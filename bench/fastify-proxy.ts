@@ -6,12 +6,9 @@
  * Prints `listening <port>`.
  */
 import Fastify from 'fastify';
-import { Pool } from 'undici';
+import { announce, upstreamPool } from './server.js';
 
-const args = new Map(process.argv.slice(2).map((a, i, all) => [a, all[i + 1]]));
-const upstream = args.get('--upstream')!;
-const maxSeconds = Number(args.get('--max-seconds') ?? 600);
-const pool = new Pool(upstream, { connections: 256, keepAliveTimeout: 30_000 });
+const pool = upstreamPool();
 
 const app = Fastify({ logger: false });
 app.post('/v1/chat/completions', async (request, reply) => {
@@ -27,7 +24,4 @@ app.post('/v1/chat/completions', async (request, reply) => {
   return response.body.json();
 });
 await app.listen({ port: 0, host: '127.0.0.1' });
-const address = app.server.address();
-process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : 0}\n`);
-setTimeout(() => process.exit(0), maxSeconds * 1000).unref();
-process.on('SIGTERM', () => process.exit(0));
+announce(app.server);

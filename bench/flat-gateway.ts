@@ -12,14 +12,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { Pool } from 'undici';
 import { chatRequestSchema } from '../src/contract/index.js';
 import { countChatPromptTokens, encodingForModel } from '../src/tokens/index.js';
+import { announce, upstreamPool } from './server.js';
 
-const args = new Map(process.argv.slice(2).map((a, i, all) => [a, all[i + 1]]));
-const upstream = args.get('--upstream')!;
-const maxSeconds = Number(args.get('--max-seconds') ?? 600);
-const pool = new Pool(upstream, { connections: 256, keepAliveTimeout: 30_000 });
+const pool = upstreamPool();
 
 const secret = randomBytes(32);
 const hash = (key: string) => createHmac('sha256', secret).update(key).digest('hex');
@@ -67,7 +64,4 @@ app.post('/v1/chat/completions', async (request, reply) => {
   return answer;
 });
 await app.listen({ port: 0, host: '127.0.0.1' });
-const address = app.server.address();
-process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : 0} key ${key}\n`);
-setTimeout(() => process.exit(0), maxSeconds * 1000).unref();
-process.on('SIGTERM', () => process.exit(0));
+announce(app.server, ` key ${key}`);

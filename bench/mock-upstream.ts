@@ -3,10 +3,9 @@
  * Prints `listening <port>` on stdout. Stops itself after --max-seconds.
  */
 import { createServer } from 'node:http';
+import { announce, option } from './server.js';
 
-const args = new Map(process.argv.slice(2).map((a, i, all) => [a, all[i + 1]]));
-const maxSeconds = Number(args.get('--max-seconds') ?? 600);
-const CHUNKS = Number(args.get('--chunks') ?? 20);
+const CHUNKS = Number(option('chunks') ?? 20);
 
 const completion = JSON.stringify({
   id: 'chatcmpl-bench',
@@ -43,9 +42,4 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : 0}\n`);
-});
-setTimeout(() => process.exit(0), maxSeconds * 1000).unref();
-process.on('SIGTERM', () => process.exit(0));
+server.listen(0, '127.0.0.1', () => announce(server));

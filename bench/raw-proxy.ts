@@ -3,12 +3,9 @@
  * body piped both ways, nothing parsed. Prints `listening <port>`.
  */
 import { createServer } from 'node:http';
-import { Pool } from 'undici';
+import { announce, upstreamPool } from './server.js';
 
-const args = new Map(process.argv.slice(2).map((a, i, all) => [a, all[i + 1]]));
-const upstream = args.get('--upstream')!;
-const maxSeconds = Number(args.get('--max-seconds') ?? 600);
-const pool = new Pool(upstream, { connections: 256, keepAliveTimeout: 30_000 });
+const pool = upstreamPool();
 
 const server = createServer(async (req, res) => {
   try {
@@ -26,9 +23,4 @@ const server = createServer(async (req, res) => {
   }
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : 0}\n`);
-});
-setTimeout(() => process.exit(0), maxSeconds * 1000).unref();
-process.on('SIGTERM', () => process.exit(0));
+server.listen(0, '127.0.0.1', () => announce(server));

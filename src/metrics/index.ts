@@ -71,3 +71,21 @@ export function createMetrics(): Metrics {
     }),
   };
 }
+
+/**
+ * Metric children looked up once per label set instead of hashing the labels
+ * on every observation: `children(key, make)` returns what `make` built for
+ * `key` the first time. Label sets beyond `max` are built each time, not kept,
+ * so unbounded labels cannot grow memory.
+ */
+export function labelChildren<T>(max = 10_000): (key: string, make: () => T) => T {
+  const cache = new Map<string, T>();
+  return (key, make) => {
+    let children = cache.get(key);
+    if (children === undefined) {
+      children = make();
+      if (cache.size < max) cache.set(key, children);
+    }
+    return children;
+  };
+}

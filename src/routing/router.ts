@@ -1,7 +1,7 @@
 import type { Clock } from '../common/clock.js';
 import { TollgateError } from '../common/errors.js';
 import type { RoutingConfig } from '../config/index.js';
-import type { Metrics } from '../metrics/index.js';
+import { labelChildren, type Metrics } from '../metrics/index.js';
 import type { CallContext, Deployment, Provider, ProviderRegistry } from '../providers/index.js';
 import { weightedOrder, type Catalogue, type CatalogueModel } from './catalogue.js';
 import { CircuitBreakers, type CircuitState } from './circuit-breaker.js';
@@ -93,17 +93,12 @@ export function createRouter(deps: RouterDeps): Router {
     onChange: (key, state) => metrics.circuitState.set({ deployment: key }, CIRCUIT_GAUGE[state]),
   });
 
-  // Metric children per (deployment, outcome), looked up once instead of hashing labels on every attempt.
-  const attemptRecorders = new Map<string, { attempts: { inc(): void }; duration: { observe(seconds: number): void } }>();
+  const attemptChildren = labelChildren<{ attempts: { inc(): void }; duration: { observe(seconds: number): void } }>();
   function attemptRecorder(deployment: Deployment, outcome: string) {
-    const key = `${deploymentKey(deployment)}\n${outcome}`;
-    let recorder = attemptRecorders.get(key);
-    if (!recorder) {
+    return attemptChildren(`${deploymentKey(deployment)}\n${outcome}`, () => {
       const labels = { provider: deployment.provider, model: deployment.model, outcome };
-      recorder = { attempts: metrics.upstreamAttempts.labels(labels), duration: metrics.upstreamDuration.labels(labels) };
-      attemptRecorders.set(key, recorder);
-    }
-    return recorder;
+      return { attempts: metrics.upstreamAttempts.labels(labels), duration: metrics.upstreamDuration.labels(labels) };
+    });
   }
 
   function candidates(options: RouteOptions): Candidate[] {

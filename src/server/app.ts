@@ -6,6 +6,7 @@ import { toOpenAIError } from '../common/openai-error.js';
 import { adminPlugin } from '../admin/index.js';
 import { gatewayPlugin, type GatewayDeps } from '../gateway/index.js';
 import type { Store } from '../store/index.js';
+import { labelChildren } from '../metrics/index.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -88,21 +89,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header('openai-processing-ms', String(ms));
     done(null, payload);
   });
-  const recorders = new Map<string, { requests: { inc(): void }; duration: { observe(v: number): void } }>();
+  const requestChildren = labelChildren<{ requests: { inc(): void }; duration: { observe(v: number): void } }>();
   app.addHook('onResponse', (request, reply, done) => {
     const seconds = Number(process.hrtime.bigint() - request.startedAt) / 1e9;
     const route = routeLabel(request);
     const status = String(reply.statusCode);
-    // Label children are looked up once per label set, not hashed on every request.
-    const labels = `${route}\n${request.method}\n${status}\n${request.modelName ?? ''}`;
-    let recorder = recorders.get(labels);
-    if (!recorder) {
-      recorder = {
-        requests: metrics.requests.labels(route, request.method, status, request.modelName ?? ''),
-        duration: metrics.requestDuration.labels(route, request.method, status),
-      };
-      if (recorders.size < 10_000) recorders.set(labels, recorder);
-    }
+    const recorder = requestChildren(`${route}\n${request.method}\n${status}\n${request.modelName ?? ''}`, () => ({
+      requests: metrics.requests.labels(route, request.method, status, request.modelName ?? ''),
+      duration: metrics.requestDuration.labels(route, request.method, status),
+    }));
     recorder.requests.inc();
     recorder.duration.observe(seconds);
     // One access line per request: never headers, bodies or keys.

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { BudgetDefaults } from '../billing/index.js';
+import type { BudgetDefaults } from '../billing/budgets.js';
 import type { UsageEvent } from './recorder.js';
 
 /** Writes batches of usage events, each in one transaction. */

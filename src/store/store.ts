@@ -114,7 +114,15 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   }
   const { db, location } = isPostgres ? await openPostgres(options.databaseUrl!, options.poolSize ?? 10) : openSqlite(options.dataDir);
   const dialect: Dialect = isPostgres ? 'postgres' : 'sqlite';
-  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: 'tollgate_migrations', migrationLockTableName: 'tollgate_migrations_lock' });
+  // Unordered: a store that already has a later migration still receives an
+  // earlier-numbered one it lacks, instead of refusing to start.
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    migrationTableName: 'tollgate_migrations',
+    migrationLockTableName: 'tollgate_migrations_lock',
+    allowUnorderedMigrations: true,
+  });
 
   return {
     db,

@@ -10,6 +10,7 @@ import type { Admission } from './gateway/index.js';
 import { checkTierSettings, createLimits, limitsAdminRoutes, type Limits } from './limits/index.js';
 import { createUsageRecorder, startBatchWriter, type UsageRecorder } from './metering/index.js';
 import { createMetrics } from './metrics/index.js';
+import { createMailer, type Mailer } from './notify/index.js';
 import { createPriceCatalogue, pricingRoutes, type PriceCatalogue } from './pricing/index.js';
 import { createCredentialStore, createProviderRegistry, withEnvProviders, type ProviderRegistry } from './providers/index.js';
 import { providerCredentialRoutes } from './admin/index.js';
@@ -37,6 +38,8 @@ export interface Services {
   usageMaintenance: UsageMaintenance;
   limits: Limits;
   recorder: UsageRecorder;
+  /** The one mailer: SMTP when `smtp_url` is set, else one log line per mail. */
+  mailer: Mailer;
 }
 
 export interface Tollgate {
@@ -124,7 +127,8 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       now: clock.now,
     });
     limits = createLimits({ config, db: store.db, prices, recorder, clock, logger, keys });
-    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management };
+    const mailer = createMailer({ smtpUrl: config.smtp_url, from: config.smtp_from, logger });
+    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management, mailer };
     const app = await buildApp({
       logger,
       bodyLimit: config.server.body_limit_bytes,
@@ -189,6 +193,7 @@ async function shutdown(app: FastifyInstance, services: Services, deadlineMs: nu
   await services.providers.close().catch(() => {});
   await services.usageMaintenance.stop();
   await services.management.close().catch(() => {});
+  await services.mailer.close().catch(() => {});
   await services.store.close();
   logger.info('stopped');
 }

@@ -193,6 +193,10 @@ export const configSchema = z
       .prefault({}),
     secret: secretString().optional().describe('Server secret for keyed hashes and encryption at rest; generated into data_dir when unset.'),
     secret_file: z.string().optional().describe('File holding the server secret (e.g. a Docker secret).'),
+    smtp_url: secretString()
+      .optional()
+      .describe('SMTP server for mail (smtp://user:pass@host:587, smtps://... for TLS from the start); unset: each mail is written to the log with its link.'),
+    smtp_from: z.string().min(3).max(320).default('Tollgate <no-reply@localhost>').describe('From header of every mail Tollgate sends.'),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level.'),

@@ -11,6 +11,7 @@ import { checkTierSettings, createLimits, limitsAdminRoutes, type Limits } from 
 import { createUsageRecorder, startBatchWriter, type UsageRecorder } from './metering/index.js';
 import { createMetrics } from './metrics/index.js';
 import { createMailer, type Mailer } from './notify/index.js';
+import { createIdentity, type Identity } from './identity/index.js';
 import { createPriceCatalogue, pricingRoutes, type PriceCatalogue } from './pricing/index.js';
 import { createCredentialStore, createProviderRegistry, withEnvProviders, type ProviderRegistry } from './providers/index.js';
 import { providerCredentialRoutes } from './admin/index.js';
@@ -40,6 +41,8 @@ export interface Services {
   recorder: UsageRecorder;
   /** The one mailer: SMTP when `smtp_url` is set, else one log line per mail. */
   mailer: Mailer;
+  /** Accounts, sessions and sign-in. */
+  identity: Identity;
 }
 
 export interface Tollgate {
@@ -128,7 +131,9 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     });
     limits = createLimits({ config, db: store.db, prices, recorder, clock, logger, keys });
     const mailer = createMailer({ smtpUrl: config.smtp_url, from: config.smtp_from, logger });
-    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management, mailer };
+    let url = '';
+    const identity = createIdentity({ config, db: store.db, clock, secret, logger, mailer, baseUrl: () => config.public_url ?? url });
+    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management, mailer, identity };
     const app = await buildApp({
       logger,
       bodyLimit: config.server.body_limit_bytes,
@@ -143,9 +148,8 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
         billingAdminRoutes({ db: store.db, clock, limits, keys, config }),
         providerCredentialRoutes({ db: store.db, providers, credentials }),
       ],
-      publicRoutes: [publicRoutes(management.control, management.authThrottle)],
+      publicRoutes: [publicRoutes(management.control, management.authThrottle, identity.routes), identity.plugin],
     });
-    let url = '';
     if (options.listen !== false) {
       await app.listen({ host: config.server.host, port: config.server.port });
       const address = app.server.address();

@@ -7,6 +7,7 @@ import { estimateBody } from '../pricing/routes.js';
 import { OPERATIONS } from './operations.js';
 import type { Operation } from './operation.js';
 import { leakBody } from './schemas.js';
+import type { AccountRoute } from '../identity/index.js';
 
 /**
  * The OpenAPI 3.1 document served at /openapi.json, generated from the same
@@ -157,8 +158,33 @@ function routeObject(route: string, endpoint: Endpoint, doc: RouteDoc): Json {
   };
 }
 
-export function openApiDocument(): Json {
+/** A route of the account and session API: a session cookie (and, for writes, its CSRF token) or nothing. */
+function accountObject(route: AccountRoute): Json {
+  const write = route.method !== 'GET';
+  const csrf = route.session && write ? [{ name: 'X-CSRF-Token', in: 'header', required: true, schema: { type: 'string' }, description: 'The csrf_token of the session (sign-in answer, GET /v1/me, or the tollgate_csrf cookie).' }] : [];
+  return {
+    operationId: route.id,
+    summary: route.summary,
+    tags: ['Accounts and sessions'],
+    security: route.session ? [{ SessionCookie: [] }] : [],
+    parameters: [...pathParameters(route.path), ...csrf],
+    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } } } : {}),
+    responses: {
+      [route.status ?? 200]: { description: route.returns, content: { 'application/json': { schema: { type: 'object' } } } },
+      400: errorResponse('Invalid input; `error.param` names the parameter (`weak_password`, `invalid_token` for a used or expired link).'),
+      401: errorResponse(route.session ? 'Not signed in, or the session ended (`not_signed_in`).' : 'Wrong email or password (`invalid_credentials`), the same for an unknown address.'),
+      403: errorResponse('A cross-site request, or a write without the CSRF token (`csrf_token_invalid`); a disabled account.'),
+      429: errorResponse('Too many failed sign-ins, mails or codes; `retry-after` says when to try again.'),
+    },
+  };
+}
+
+export function openApiDocument(accountRoutes: readonly AccountRoute[] = []): Json {
   const paths: Record<string, Json> = {};
+  for (const route of accountRoutes) {
+    const path = toOpenApiPath(route.path);
+    paths[path] = { ...(paths[path] ?? {}), [route.method.toLowerCase()]: accountObject(route) };
+  }
   for (const operation of OPERATIONS) {
     const path = toOpenApiPath(`${PREFIX}${operation.path}`);
     paths[path] = { ...(paths[path] ?? {}), [operation.method.toLowerCase()]: operationObject(operation) };
@@ -189,7 +215,7 @@ export function openApiDocument(): Json {
     info: {
       title: 'Tollgate API',
       version: '1',
-      description: 'The OpenAI-compatible inference API under /v1 (project keys) and the admin API under /v1/organization (admin keys), plus Tollgate extensions.',
+      description: 'The OpenAI-compatible inference API under /v1 (project keys), the admin API under /v1/organization (admin keys), the account and session API under /v1/auth and /v1/me (session cookies), plus Tollgate extensions.',
     },
     servers: [{ url: '/' }],
     paths,
@@ -197,6 +223,7 @@ export function openApiDocument(): Json {
       securitySchemes: {
         AdminApiKeyAuth: { type: 'http', scheme: 'bearer', description: 'An admin key (sk-admin-...).' },
         ProjectApiKeyAuth: { type: 'http', scheme: 'bearer', description: 'A project or service account key (sk-proj-..., sk-svcacct-...).' },
+        SessionCookie: { type: 'apiKey', in: 'cookie', name: 'tollgate_session', description: 'A signed-in session (POST /v1/auth/signin). Writes also need the X-CSRF-Token header.' },
       },
       schemas: {
         Error: {

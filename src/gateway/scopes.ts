@@ -95,6 +95,12 @@ export const ROUTE_ENDPOINTS: Record<string, Endpoint> = {
 /** Routes that take no key at all (health, metrics, the OpenAPI document, leak reports). */
 export const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'POST /v1/leaks'];
 
+/** The account and session API (`/v1/auth/*`, `/v1/me*`) takes a session cookie or nothing, never a key. */
+export function isKeylessRoute(route: string): boolean {
+  const path = route.slice(route.indexOf(' ') + 1);
+  return PUBLIC_ROUTES.includes(route) || path.startsWith('/v1/auth/') || path === '/v1/me' || path.startsWith('/v1/me/');
+}
+
 function missingScope(scopes: readonly string[]): TollgateError {
   return new TollgateError('missing_scope', {
     message: `You have insufficient permissions for this operation. Missing scopes: ${scopes.join(' ')}. Check that your API key has the necessary scopes.`,

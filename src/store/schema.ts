@@ -215,6 +215,61 @@ export interface SpendCountersTable {
   spent_picos: Int;
 }
 
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string | null;
+  password_hash: string | null;
+  email_verified_at: NullableInt;
+  phone_number: string | null;
+  phone_verified_at: NullableInt;
+  /** 1: a platform operator. */
+  operator: Int;
+  /** active | disabled */
+  status: string;
+  created_at: Int;
+  updated_at: Int;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  method: string;
+  created_at: Int;
+  last_seen_at: Int;
+  expires_at: Int;
+  ip: string | null;
+  user_agent: string | null;
+  revoked_at: NullableInt;
+  revoked_reason: string | null;
+}
+
+export interface UserTokensTable {
+  token_hash: string;
+  purpose: string;
+  user_id: string | null;
+  email: string | null;
+  created_at: Int;
+  expires_at: Int;
+  used_at: NullableInt;
+}
+
+export interface PhoneCodesTable {
+  user_id: string;
+  phone_number: string;
+  code_hash: string;
+  attempts: Int;
+  created_at: Int;
+  expires_at: Int;
+}
+
+export interface AuthAttemptsTable {
+  key: string;
+  window_start: Int;
+  count: Int;
+}
+
 export interface Database {
   meta: MetaTable;
   organizations: OrganizationsTable;
@@ -232,4 +287,9 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   spend_budgets: SpendBudgetsTable;
   spend_counters: SpendCountersTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  user_tokens: UserTokensTable;
+  phone_codes: PhoneCodesTable;
+  auth_attempts: AuthAttemptsTable;
 }

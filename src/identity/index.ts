@@ -1,0 +1,12 @@
+export { createIdentity, type Identity, type IdentityOptions } from './identity.js';
+export type { IdentityDeps, SecondFactor } from './context.js';
+export { accountRoutes, type AccountRoute, type AccountExtensions } from './routes.js';
+export { establishSession, currentSession, signInWithPassword, readPendingSignIn, finishPendingSignIn, clearSessionCookies } from './sign-in.js';
+export { requireSession, checkOrigin } from './session-auth.js';
+export { hashPassword, verifyPassword, checkPasswordPolicy, MIN_PASSWORD_LENGTH } from './passwords.js';
+export { checkEmail, normaliseEmail, findUserRowByEmail, getUser, insertUser, userObject, toUserRecord, type UserRecord, type NewUser } from './users.js';
+export { issueToken, consumeToken, type TokenPurpose } from './tokens.js';
+export { revokeUserSessions, type ActiveSession, type SessionMethod } from './sessions.js';
+export { createSmsSender, type SmsSender } from './sms.js';
+export { LINK_PATHS, checkName } from './accounts.js';
+export { SESSION_COOKIE, CSRF_COOKIE, DEVICE_COOKIE } from './cookies.js';

@@ -14,7 +14,8 @@ import { createMailer, type Mailer } from './notify/index.js';
 import { createIdentity, type Identity } from './identity/index.js';
 import { createPriceCatalogue, pricingRoutes, type PriceCatalogue } from './pricing/index.js';
 import { createCredentialStore, createProviderRegistry, withEnvProviders, type ProviderRegistry } from './providers/index.js';
-import { providerCredentialRoutes } from './admin/index.js';
+import { operatorPlugin, peopleAdminRoutes, providerCredentialRoutes } from './admin/index.js';
+import { issueToken } from './identity/index.js';
 import { createCatalogue, createRouter, type Catalogue, type Router } from './routing/index.js';
 import { resolveServerSecret, type ServerSecret } from './secrets/index.js';
 import { buildApp } from './server/index.js';
@@ -108,6 +109,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       organizationName: config.bootstrap.organization_name,
       projectName: config.bootstrap.project_name,
       onOrganizationCreated: (db, id, now) => onboardOrganization(db, id, { tier: config.limits.bootstrap_tier, trialGrant: parseUsd(config.billing.trial_grant_usd), now }),
+      createSetupToken: (db) => issueToken({ db, clock, secret }, { purpose: 'setup', userId: null }, db),
     });
     const env = options.env ?? process.env;
     const credentials = createCredentialStore({ db: store.db, secret, clock });
@@ -132,7 +134,8 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     limits = createLimits({ config, db: store.db, prices, recorder, clock, logger, keys });
     const mailer = createMailer({ smtpUrl: config.smtp_url, from: config.smtp_from, logger });
     let url = '';
-    const identity = createIdentity({ config, db: store.db, clock, secret, logger, mailer, baseUrl: () => config.public_url ?? url });
+    const onboard = (db: typeof store.db, id: string, now: number) => onboardOrganization(db, id, { tier: config.limits.new_organization_tier, trialGrant: parseUsd(config.billing.trial_grant_usd), now });
+    const identity = createIdentity({ config, db: store.db, clock, secret, logger, mailer, baseUrl: () => config.public_url ?? url, onboard });
     const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management, mailer, identity };
     const app = await buildApp({
       logger,
@@ -147,8 +150,19 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
         limitsAdminRoutes({ db: store.db, clock, catalogue, limits, control: management.control }),
         billingAdminRoutes({ db: store.db, clock, limits, keys, config }),
         providerCredentialRoutes({ db: store.db, providers, credentials }),
+        peopleAdminRoutes({ control: management.control, identity: identity.deps }),
       ],
-      publicRoutes: [publicRoutes(management.control, management.authThrottle, identity.routes), identity.plugin],
+      adminAuth: {
+        sessions: identity.sessionPrincipal,
+        organizationExists: async (id) => (await store.db.selectFrom('organizations').select('id').where('id', '=', id).executeTakeFirst()) !== undefined,
+      },
+      publicRoutes: [
+        publicRoutes(management.control, management.authThrottle, identity.routes),
+        identity.plugin,
+        async (root) => {
+          await root.register(operatorPlugin({ keys, authThrottle: management!.authThrottle, control: management!.control, identity: identity.deps, onboard }), { prefix: '/v1/operator' });
+        },
+      ],
     });
     if (options.listen !== false) {
       await app.listen({ host: config.server.host, port: config.server.port });

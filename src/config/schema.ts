@@ -193,6 +193,11 @@ export const configSchema = z
       .prefault({}),
     secret: secretString().optional().describe('Server secret for keyed hashes and encryption at rest; generated into data_dir when unset.'),
     secret_file: z.string().optional().describe('File holding the server secret (e.g. a Docker secret).'),
+    signup: z
+      .enum(['open', 'invite', 'domains', 'closed'])
+      .default('open')
+      .describe('Who may create an account: open (anyone), invite (invited addresses only), domains (addresses of signup_domains, and invited ones), closed (only the operator creates accounts). The operator can change it at run time.'),
+    signup_domains: z.array(z.string().min(1).max(253)).default([]).describe('Email domains that may sign up under the `domains` policy, e.g. ["example.com"].'),
     public_url: z
       .url()
       .optional()

@@ -30,7 +30,7 @@ export async function sendVerification(deps: IdentityDeps, user: UserRecord): Pr
 }
 
 /** Decides whether an address may create an account by itself (the sign-up policy); set by the organizations layer. */
-export type SignupGate = (email: string) => Promise<void>;
+export type SignupGate = (email: string, options?: { invited?: boolean }) => Promise<void>;
 
 /**
  * Sign-up answers the same whether or not the address has an account: a new

@@ -7,7 +7,14 @@ import type { Mailer } from '../notify/index.js';
 import type { ServerSecret } from '../secrets/index.js';
 import type { Database } from '../store/index.js';
 import type { IdentityDeps, SecondFactor } from './context.js';
-import { accountPlugin, accountRoutes, type AccountExtensions, type AccountRoute } from './routes.js';
+import { accountPlugin, accountRoutes, type AccountRoute } from './routes.js';
+import { membershipsOf } from './members.js';
+import type { Onboard } from './organizations.js';
+import { peopleAccountRoutes } from './people-routes.js';
+import { signupGate } from './signup-policy.js';
+import type { KeyPrincipal } from '../control/index.js';
+import type { FastifyRequest } from 'fastify';
+import { sessionPrincipal } from './access.js';
 import { createSmsSender } from './sms.js';
 import { createSignInThrottle } from './throttle.js';
 
@@ -18,6 +25,10 @@ export interface Identity {
   plugin: FastifyPluginAsync;
   /** A second factor (TOTP, for one): password sign-in then stops at a pending token for accounts that enrolled it. */
   addSecondFactor(factor: SecondFactor): void;
+  /** The admin API's session authentication: a signed-in person's principal in the organization they act in, after the route's role check. */
+  sessionPrincipal(request: FastifyRequest, route: string, endpoint: string | undefined): Promise<KeyPrincipal>;
+  /** The sign-up policy gate (open, invite, domains, closed). */
+  signupGate: (email: string, options?: { invited?: boolean }) => Promise<void>;
 }
 
 export interface IdentityOptions {
@@ -28,7 +39,8 @@ export interface IdentityOptions {
   logger: Logger;
   mailer: Mailer;
   baseUrl(): string;
-  extensions?: Partial<AccountExtensions>;
+  /** Billing's onboarding of a new organization (tier, trial grant). */
+  onboard: Onboard;
 }
 
 /** Accounts, sessions, verification and sign-in throttling, built once at boot. */
@@ -56,6 +68,17 @@ export function createIdentity(options: IdentityOptions): Identity {
     }),
     secondFactors: [],
   };
-  const routes = accountRoutes(deps, { signupGate: async () => {}, ...options.extensions });
-  return { deps, routes, plugin: accountPlugin(deps, routes), addSecondFactor: (factor) => void deps.secondFactors.push(factor) };
+  const gate = signupGate(options.db, options.clock, config);
+  const routes = [
+    ...accountRoutes(deps, { signupGate: gate, describe: async (userId) => ({ organizations: await membershipsOf(options.db, userId) }) }),
+    ...peopleAccountRoutes(deps, { signupGate: gate, onboard: options.onboard }),
+  ];
+  return {
+    deps,
+    routes,
+    plugin: accountPlugin(deps, routes),
+    addSecondFactor: (factor) => void deps.secondFactors.push(factor),
+    sessionPrincipal: (request, route, endpoint) => sessionPrincipal(deps, request, route, endpoint),
+    signupGate: gate,
+  };
 }

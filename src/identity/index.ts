@@ -10,3 +10,10 @@ export { revokeUserSessions, type ActiveSession, type SessionMethod } from './se
 export { createSmsSender, type SmsSender } from './sms.js';
 export { LINK_PATHS, checkName } from './accounts.js';
 export { SESSION_COOKIE, CSRF_COOKIE, DEVICE_COOKIE } from './cookies.js';
+export { ownersOf, isOwnerOrOperator, orgRoleOf, projectRoleOf, listOrgMembers, getOrgMember, setOrgRole, removeOrgMember, listProjectMembers, getProjectMember, putProjectMember, removeProjectMember, membershipsOf, addOrgMember, addProjectMember, ORG_ROLES, PROJECT_ROLES, type OrgRole, type ProjectRole, type MembershipRecord, type ProjectMemberRecord } from './members.js';
+export { createInvite, listInvites, getInvite, revokeInvite, inviteObject, type InviteRecord } from './invites.js';
+export { createOrganizationWithOwner, listOrganizations, organizationObject, setOrganizationStatus, setUserStatus, checkOrgName, type Onboard } from './organizations.js';
+export { readSignupPolicy, writeSignupPolicy, SIGNUP_POLICIES, type SignupPolicy, type SignupPolicyName } from './signup-policy.js';
+export { sessionRule, type SessionRule } from './access.js';
+export { TOKEN_LIFETIMES_MS } from './tokens.js';
+export { setPasswordMail } from './messages.js';

@@ -65,6 +65,8 @@ export interface ApiKeysTable {
   /** End of a rotation grace period: the key stops working then. */
   revoke_at: NullableInt;
   rotation_notified_at: NullableInt;
+  /** 1: an admin key with the operator's authority. */
+  operator?: Int;
 }
 
 export interface ServiceAccountsTable {
@@ -270,6 +272,39 @@ export interface AuthAttemptsTable {
   count: Int;
 }
 
+export interface OrganizationMembersTable {
+  organization_id: string;
+  user_id: string;
+  /** owner | reader */
+  role: string;
+  created_at: Int;
+}
+
+export interface ProjectMembersTable {
+  project_id: string;
+  organization_id: string;
+  user_id: string;
+  /** owner | member */
+  role: string;
+  created_at: Int;
+}
+
+export interface InvitesTable {
+  id: string;
+  organization_id: string;
+  email: string;
+  role: string;
+  projects: string;
+  token_hash: string;
+  status: string;
+  invited_by: string | null;
+  created_at: Int;
+  expires_at: Int;
+  accepted_at: NullableInt;
+  accepted_by: string | null;
+  revoked_at: NullableInt;
+}
+
 export interface Database {
   meta: MetaTable;
   organizations: OrganizationsTable;
@@ -292,4 +327,7 @@ export interface Database {
   user_tokens: UserTokensTable;
   phone_codes: PhoneCodesTable;
   auth_attempts: AuthAttemptsTable;
+  organization_members: OrganizationMembersTable;
+  project_members: ProjectMembersTable;
+  invites: InvitesTable;
 }

@@ -122,12 +122,13 @@ describe('accounts: sign-up, verification, sign-in, sessions, reset', () => {
     const one = browser(tg.url);
     const two = browser(tg.url);
     await one.signIn('grace@example.com', PASSWORD);
-    await two.signIn('grace@example.com', PASSWORD);
+    const twoId = (await two.signIn('grace@example.com', PASSWORD)).body.id;
     const listed = await one.call('GET', '/v1/me/sessions');
     expect(listed.body.object).toBe('list');
     const mine = listed.body.data.filter((s: any) => s.current);
     expect(mine).toHaveLength(1);
-    const other = listed.body.data.find((s: any) => !s.current);
+    const other = listed.body.data.find((s: any) => s.id === twoId);
+    expect(other.current).toBe(false);
     expect(other).toMatchObject({ object: 'session', method: 'password', ip_address: '127.0.0.1' });
     expect((await one.call('DELETE', `/v1/me/sessions/${other.id}`)).body).toEqual({ object: 'session.deleted', id: other.id, deleted: true });
     expect((await two.call('GET', '/v1/me')).status).toBe(401);

@@ -149,7 +149,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
         managementRoutes(management.control),
         limitsAdminRoutes({ db: store.db, clock, catalogue, limits, control: management.control }),
         billingAdminRoutes({ db: store.db, clock, limits, keys, config }),
-        providerCredentialRoutes({ db: store.db, providers, credentials }),
+        providerCredentialRoutes({ db: store.db, providers, credentials, clock }),
         peopleAdminRoutes({ control: management.control, identity: identity.deps }),
       ],
       adminAuth: {

@@ -3,11 +3,15 @@ import type { Kysely } from 'kysely';
 import { TollgateError } from '../common/errors.js';
 import { validApiKey, type CredentialStore, type ProviderRegistry } from '../providers/index.js';
 import type { Database } from '../store/index.js';
+import { recordAudit } from '../control/index.js';
+import { actorOf } from './plugin.js';
+import type { Clock } from '../common/clock.js';
 
 export interface ProviderCredentialDeps {
   db: Kysely<Database>;
   providers: ProviderRegistry;
   credentials: CredentialStore;
+  clock: Clock;
 }
 
 /**
@@ -50,6 +54,8 @@ export function providerCredentialRoutes(deps: ProviderCredentialDeps): FastifyP
       }
       await deps.credentials.set(id, body.api_key, request.principal?.userId ?? request.principal?.keyId ?? null);
       await deps.providers.setStoredKey(id, body.api_key);
+      // Never the key: which provider, and when.
+      await recordAudit(deps.db, deps.clock, actorOf(request.principal!, request), { type: 'provider_key.updated', projectId: null, resourceId: id, details: { provider_id: id } });
       return describe(id);
     });
     app.delete('/providers/:provider_id/key', async (request) => {
@@ -57,6 +63,7 @@ export function providerCredentialRoutes(deps: ProviderCredentialDeps): FastifyP
       await describe(id);
       await deps.credentials.clear(id);
       await deps.providers.setStoredKey(id, null);
+      await recordAudit(deps.db, deps.clock, actorOf(request.principal!, request), { type: 'provider_key.deleted', projectId: null, resourceId: id, details: { provider_id: id } });
       return describe(id);
     });
   };

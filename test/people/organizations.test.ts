@@ -81,7 +81,13 @@ describe('organizations, roles, invites and the operator', () => {
     expect((await operatorKey('POST', '/v1/organization/limits/tier', { tier: 'tier-2' }, h)).body.tier).toBe('tier-2');
     expect((await owner.call('GET', '/v1/organization/limits/tier', undefined, h)).body.tier).toBe('tier-2');
     const audit = await operator.call('GET', '/v1/organization/audit_logs', undefined, h);
-    expect(audit.status).toBe(200);
+    const operatorId = (await operator.call('GET', '/v1/me')).body.id;
+    const grantEvent = audit.body.data.find((e: any) => e.type === 'credits.granted');
+    expect(grantEvent).toMatchObject({ actor: { type: 'user', id: operatorId, ip_address: '127.0.0.1' }, 'credits.granted': { amount_usd: '10.00' } });
+    const tierEvent = audit.body.data.find((e: any) => e.type === 'tier.updated');
+    expect(tierEvent).toMatchObject({ actor: { type: 'api_key' }, 'tier.updated': { changes: { tier: { from: 'free', to: 'tier-2' } } } });
+    expect(audit.body.data.map((e: any) => e.type)).toEqual(expect.arrayContaining(['organization.created', 'api_key.created']));
+    expect(JSON.stringify(audit.body)).not.toContain(adminKey);
   });
 
   it('invites by single-use links bound to the address, revocable and expiring', async () => {

@@ -55,6 +55,7 @@ export interface OperatorOperation {
 const limit = z.coerce.number().int().min(1).max(100).default(20);
 const cursor = z.string().min(1).max(128).optional();
 const pageQuery = z.object({ limit, after: cursor }).strict();
+const userQuery = pageQuery.extend({ email: z.string().max(320).optional() }).strict();
 const orgBody = z.object({ name: z.string().max(256), owner_email: z.string().max(320).optional() }).strict();
 const userBody = z.object({ email: z.string().max(320), name: z.string().max(256).optional(), operator: z.boolean().optional() }).strict();
 const policyBody = z.object({ policy: z.enum(SIGNUP_POLICIES as [string, ...string[]]), domains: z.array(z.string().min(1).max(253)).max(1000).optional() }).strict();
@@ -119,11 +120,12 @@ export const OPERATOR_OPERATIONS: OperatorOperation[] = [
     },
   },
   {
-    id: 'operatorListUsers', method: 'GET', path: '/users', summary: 'Every account of this Tollgate.', returns: 'list of user', query: pageQuery,
+    id: 'operatorListUsers', method: 'GET', path: '/users', summary: 'Every account of this Tollgate (`email` finds one).', returns: 'list of user', query: userQuery,
     async handler(ctx, { query }) {
-      const q = parseQuery(pageQuery, query);
+      const q = parseQuery(userQuery, query);
       let rows = ctx.control.db.selectFrom('users').selectAll();
       if (q.after) rows = rows.where('id', '>', q.after);
+      if (q.email) rows = rows.where('email', '=', q.email.trim().toLowerCase());
       const found = await rows.orderBy('id').limit(q.limit + 1).execute();
       return listPage(found.slice(0, q.limit).map((r) => userObject(toUserRecord(r))), found.length > q.limit);
     },

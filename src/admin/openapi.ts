@@ -31,12 +31,7 @@ function jsonSchema(schema: z.ZodType): Json {
 }
 
 function queryParameters(operation: Operation): Json[] {
-  if (!operation.query) return [];
-  const schema = jsonSchema(operation.query) as { properties?: Record<string, Json> };
-  return Object.entries(schema.properties ?? {}).map(([name, property]) => {
-    const many = operation.arrays?.includes(name);
-    return { name: many ? `${name}[]` : name, in: 'query', required: false, schema: property, ...(many ? { style: 'form', explode: true } : {}) };
-  });
+  return operation.query ? queryOf(operation.query, [...(operation.arrays ?? [])]) : [];
 }
 
 function pathParameters(path: string): Json[] {

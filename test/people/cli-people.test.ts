@@ -1,28 +1,16 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browser } from '../helpers/browser.js';
+import { runCli } from '../helpers/child.js';
 import { PASSWORD } from '../helpers/people.js';
 import { startTestTollgate, type TestTollgate } from '../helpers/tollgate.js';
 
-const BIN = fileURLToPath(new URL('../../bin/tollgate.mjs', import.meta.url));
 const SECRET = 'test-secret-test-secret-test-secret-0123';
-
-async function tollgate(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 90_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const tollgate = (args: string[], env: Record<string, string> = {}) => runCli(args, env, 90_000);
 
 // Each run spawns a real `tollgate` process: generous timeouts.
 describe('tollgate users / orgs', { timeout: 240_000 }, () => {
   let tg: TestTollgate;
-  let local: (args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
+  let local: (args: string[]) => ReturnType<typeof tollgate>;
   beforeAll(async () => {
     tg = await startTestTollgate();
     local = (args) => tollgate([...args, '--data-dir', tg.services.config.data_dir], { TOLLGATE_SECRET: SECRET });

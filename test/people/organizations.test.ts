@@ -39,7 +39,10 @@ describe('organizations, roles, invites and the operator', () => {
     const key = await ada.call('POST', `/v1/organization/projects/${project.id}/api_keys`, { name: 'ada laptop' }, { 'openai-organization': org.body.id });
     expect(key.status, JSON.stringify(key.body)).toBe(200);
     expect(key.body.value).toMatch(/^sk-proj-/);
-    expect(key.body.created_by).toBe((await ada.call('GET', '/v1/me')).body.id);
+    const adaId = (await ada.call('GET', '/v1/me')).body.id;
+    expect(key.body.created_by).toBe(adaId);
+    const listed = await ada.call('GET', `/v1/organization/projects/${project.id}/api_keys`, undefined, { 'openai-organization': org.body.id });
+    expect(listed.body.data[0].owner).toEqual({ type: 'user', user: { object: 'organization.user', id: adaId, email: 'ada@example.com', name: null } });
     const sdk = new OpenAI({ baseURL: `${tg.url}/v1`, apiKey: key.body.value, maxRetries: 0 });
     const completion = await sdk.chat.completions.create({ model: 'tollgate-sim', messages: [{ role: 'user', content: 'echo: it works' }] });
     expect(completion.choices[0]!.message.content).toBe('it works');

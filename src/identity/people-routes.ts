@@ -10,7 +10,7 @@ import { checkPasswordPolicy, hashPassword } from './passwords.js';
 import type { AccountRoute } from './routes.js';
 import { establishSession } from './sign-in.js';
 import { consumeToken, tokenHash } from './tokens.js';
-import { checkEmail, findUserRowByEmail, getUser, getUserRow, insertUser, toUserRecord } from './users.js';
+import { checkEmail, findUserRowByEmail, getUser, getUserRow, insertUser } from './users.js';
 
 const token = z.string().max(200);
 const orgBody = z.object({ name: z.string().max(256) }).strict();
@@ -115,4 +115,3 @@ export function peopleAccountRoutes(deps: IdentityDeps, people: PeopleRouteDeps)
   ];
 }
 
-export { toUserRecord };

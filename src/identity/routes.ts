@@ -7,7 +7,7 @@ import { auditAccount, type IdentityDeps } from './context.js';
 import { confirmPhoneCode, sendPhoneCode } from './phone.js';
 import { checkOrigin, requireSession } from './session-auth.js';
 import { csrfToken, listSessions, revokeSession, revokeUserSessions, sessionObject, type ActiveSession } from './sessions.js';
-import { clearSessionCookies, currentSession, signInWithPassword } from './sign-in.js';
+import { clearSessionCookies, signInWithPassword } from './sign-in.js';
 import { getUser, toUserRecord, userObject } from './users.js';
 
 /** One route of the account and session API: the plugin registers it, /openapi.json documents it. */
@@ -216,4 +216,3 @@ export function accountPlugin(deps: IdentityDeps, routes: AccountRoute[]): Fasti
   };
 }
 
-export { currentSession };

@@ -39,7 +39,7 @@ export function registerPeopleCommands(program: Command): void {
   withConnection(users.command('create <email>').description('Create an account; prints once a link (7 days) where its owner chooses a password.'))
     .option('--name <name>', 'the person\'s name')
     .option('--operator', 'make the account an operator (credits, tiers, upstream keys, sign-up policy, every organization)')
-    .addHelpText('after', '\nExamples:\n  $ tollgate users create you@example.com --operator --data-dir ./data\n  $ tollgate users create ada@example.com --name "Ada Lovelace" --url http://127.0.0.1:8787')
+    .addHelpText('after', '\nExample:\n  $ tollgate users create you@example.com --operator --data-dir ./data\n  $ tollgate users create ada@example.com --name "Ada Lovelace" --url http://127.0.0.1:8787')
     .action(act(async (c, [email], f) => {
       const value = await c.call('operatorCreateUser', { body: { email, ...(f.name ? { name: f.name } : {}), ...(f.operator ? { operator: true } : {}) } });
       const { setup_url: link, ...user } = value;

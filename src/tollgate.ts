@@ -16,6 +16,7 @@ import { providerCredentialRoutes } from './admin/index.js';
 import { createCatalogue, createRouter, type Catalogue, type Router } from './routing/index.js';
 import { resolveServerSecret, type ServerSecret } from './secrets/index.js';
 import { buildApp } from './server/index.js';
+import { dashboardRoutes } from './web/index.js';
 import { openStore, type Store } from './store/index.js';
 import { startUsageMaintenance, usageRoutes, type UsageMaintenance } from './usage/index.js';
 
@@ -139,7 +140,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
         billingAdminRoutes({ db: store.db, clock, limits, keys, config }),
         providerCredentialRoutes({ db: store.db, providers, credentials }),
       ],
-      publicRoutes: [publicRoutes(management.control, management.authThrottle)],
+      publicRoutes: [publicRoutes(management.control, management.authThrottle), dashboardRoutes({ logger })],
     });
     let url = '';
     if (options.listen !== false) {

@@ -92,8 +92,8 @@ export const ROUTE_ENDPOINTS: Record<string, Endpoint> = {
   'DELETE /v1/organization/providers/:provider_id/key': 'providers.write',
 };
 
-/** Routes that take no key at all (health, metrics, the OpenAPI document, leak reports). */
-export const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'POST /v1/leaks'];
+/** Routes that take no key at all (health, metrics, the OpenAPI document, leak reports, the dashboard's page and assets). */
+export const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'POST /v1/leaks', 'GET /*'];
 
 function missingScope(scopes: readonly string[]): TollgateError {
   return new TollgateError('missing_scope', {

@@ -173,6 +173,8 @@ export const priceSchema = z.object({
   effective_from: z.string().nullable(),
 });
 
+export const priceListSchema = z.object({ object: z.literal('list'), data: z.array(priceSchema) });
+
 export const estimateSchema = z.object({
   object: z.literal('pricing.estimate'),
   days_per_month: z.string(),

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import OpenAI from 'openai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,7 +77,7 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', { timeout: 120_000 },
     expect(missingAsset.status).toBe(404);
     const api404 = await fetch(`${tg.url}/v1/organization/nothing`);
     expect(api404.status).toBe(404);
-    expect((await api404.json()).error.message).toBe('Invalid URL (GET /v1/organization/nothing)');
+    expect(((await api404.json()) as { error: { message: string } }).error.message).toBe('Invalid URL (GET /v1/organization/nothing)');
   });
 
   it('refuses a wrong key at sign-in and opens the dashboard with the admin key', async () => {
@@ -153,7 +154,7 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', { timeout: 120_000 },
         const costs = (await admin('GET', `/v1/organization/costs?start_time=${dayStart}`)).body;
         exact = costs.data.flatMap((b: any) => b.results).map((r: any) => r.amount.value_exact)[0] ?? '0';
         return exact;
-      }, { timeout: 10_000 })
+      }, { timeout: 45_000 })
       .not.toBe('0');
     await page.getByRole('link', { name: 'Usage' }).click();
     await page.getByRole('heading', { name: 'Usage', level: 1 }).waitFor();

@@ -3720,9 +3720,6 @@ export interface paths {
                 per_request: string;
                 effective_from: string | null;
               }>;
-              first_id: string | null;
-              last_id: string | null;
-              has_more: boolean;
             };
           };
         };

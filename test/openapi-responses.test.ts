@@ -50,6 +50,7 @@ describe('documented response schemas match real answers', { timeout: 90_000 }, 
     await expect.poll(async () => JSON.stringify((await admin('GET', `/v1/organization/costs?start_time=${start}`)).body), { timeout: 45_000 }).toContain('value_exact'); // the usage writer thread may still be starting on a busy machine
     await matches(schemas.completionsUsageSchema, 'GET', `/v1/organization/usage/completions?start_time=${start}&group_by[]=model&group_by[]=project_id`);
     await matches(schemas.embeddingsUsageSchema, 'GET', `/v1/organization/usage/embeddings?start_time=${start}&group_by[]=api_key_id`);
+    await matches(schemas.requestLogSchema, 'GET', '/v1/organization/usage/requests?limit=5');
     await matches(schemas.costsSchema, 'GET', `/v1/organization/costs?start_time=${start}&group_by[]=line_item`);
     await matches(schemas.creditBalanceSchema, 'GET', '/v1/organization/credits');
     await matches(schemas.usageTierSchema, 'GET', '/v1/organization/limits/tier');

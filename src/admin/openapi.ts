@@ -18,6 +18,7 @@ import {
   priceListSchema,
   projectRateLimitSchema,
   projectRateLimitsSchema,
+  requestLogSchema,
   usageTierSchema,
 } from './response-schemas.js';
 import { leakBody } from './schemas.js';
@@ -91,6 +92,18 @@ const REPORT_QUERY: Json[] = [
   { name: 'page', in: 'query', required: false, schema: { type: 'string' }, description: 'The `next_page` cursor of the previous page.' },
 ];
 
+/** Query parameters of the request log (parsed by `usage/requests.ts`). */
+const REQUEST_LOG_QUERY: Json[] = [
+  { name: 'start_time', in: 'query', required: false, schema: { type: 'integer' }, description: 'Only requests at or after this time, unix seconds.' },
+  { name: 'end_time', in: 'query', required: false, schema: { type: 'integer' }, description: 'Only requests before this time, unix seconds.' },
+  { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100 }, description: 'Requests per page (default 20).' },
+  { name: 'after', in: 'query', required: false, schema: { type: 'string' }, description: 'The `last_id` of the previous page.' },
+  { name: 'project_ids[]', in: 'query', required: false, schema: { type: 'array', items: { type: 'string' } }, style: 'form', explode: true },
+  { name: 'api_key_ids[]', in: 'query', required: false, schema: { type: 'array', items: { type: 'string' } }, style: 'form', explode: true },
+  { name: 'models[]', in: 'query', required: false, schema: { type: 'array', items: { type: 'string' } }, style: 'form', explode: true },
+  { name: 'statuses[]', in: 'query', required: false, schema: { type: 'array', items: { type: 'string', enum: ['ok', 'error', 'aborted'] } }, style: 'form', explode: true },
+];
+
 interface RouteDoc {
   id: string;
   summary: string;
@@ -120,6 +133,12 @@ const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /v1/pricing/estimate': { id: 'estimateCost', summary: 'Daily and monthly cost of a workload, for one model or every model compared.', body: estimateBody, response: estimateSchema },
   'GET /v1/organization/usage/completions': { id: 'usageCompletions', summary: 'Completions usage in time buckets, as OpenAI reports it.', query: REPORT_QUERY, response: completionsUsageSchema },
   'GET /v1/organization/usage/embeddings': { id: 'usageEmbeddings', summary: 'Embeddings usage in time buckets.', query: REPORT_QUERY, response: embeddingsUsageSchema },
+  'GET /v1/organization/usage/requests': {
+    id: 'listRequests',
+    summary: 'The request log, newest first: time, key, model, tokens, cost, latency and status of each metered request (a Tollgate extension).',
+    query: REQUEST_LOG_QUERY,
+    response: requestLogSchema,
+  },
   'GET /v1/organization/costs': { id: 'costs', summary: 'Costs in daily buckets, with exact decimal amounts (`value_exact`).', query: REPORT_QUERY, response: costsSchema },
   'GET /v1/organization/projects/:projectId/rate_limits': { id: 'listProjectRateLimits', summary: "A project's rate limits per model: the tier's, or the project's own.", response: projectRateLimitsSchema },
   'GET /v1/organization/projects/:projectId/rate_limits/:rateLimitId': { id: 'retrieveProjectRateLimit', summary: "A project's rate limit for one model.", response: projectRateLimitSchema },

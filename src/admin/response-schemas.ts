@@ -132,6 +132,31 @@ export const costsSchema = pageOf(
   z.object({ object: z.literal('organization.costs.result'), amount: amountSchema, line_item: z.string().nullable(), project_id: z.string().nullable(), api_key_id: z.string().nullable() }),
 );
 
+export const requestLogSchema = listOf(
+  z.object({
+    object: z.literal('organization.usage.request'),
+    id: z.string(),
+    request_id: z.string(),
+    created_at: unixSeconds,
+    created_at_ms: z.number().int(),
+    project_id: z.string().nullable(),
+    api_key_id: z.string().nullable(),
+    endpoint: z.string(),
+    model: z.string(),
+    input_tokens: z.number().int(),
+    input_cached_tokens: z.number().int(),
+    output_tokens: z.number().int(),
+    output_reasoning_tokens: z.number().int(),
+    usage_estimated: z.boolean().describe('Tokens counted by Tollgate: the upstream reported none, or the stream was cut.'),
+    cost: amountSchema,
+    latency_ms: z.number().int(),
+    ttft_ms: z.number().int().nullable(),
+    status: z.enum(['ok', 'error', 'aborted']),
+    http_status: z.number().int(),
+    error_code: z.string().nullable(),
+  }),
+);
+
 export const creditBalanceSchema = z.object({
   object: z.literal('organization.credit_balance'),
   organization_id: z.string(),

@@ -72,6 +72,7 @@ export const ROUTE_ENDPOINTS: Record<string, Endpoint> = {
   'GET /v1/organization/usage/completions': 'usage.read',
   'GET /v1/organization/usage/embeddings': 'usage.read',
   'GET /v1/organization/costs': 'usage.read',
+  'GET /v1/organization/usage/requests': 'usage.read',
   // Limits and billing.
   'GET /v1/organization/projects/:projectId/rate_limits': 'rate_limits.read',
   'GET /v1/organization/projects/:projectId/rate_limits/:rateLimitId': 'rate_limits.read',

@@ -3688,6 +3688,101 @@ export interface paths {
     delete?: never;
     patch?: never;
   };
+  "/v1/organization/usage/requests": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** listRequests: The request log, newest first: time, key, model, tokens, cost, latency and status of each metered request (a Tollgate extension). */
+      parameters: {
+        query?: {
+          start_time?: number;
+          end_time?: number;
+          limit?: number;
+          after?: string;
+          "project_ids[]"?: Array<string>;
+          "api_key_ids[]"?: Array<string>;
+          "models[]"?: Array<string>;
+          "statuses[]"?: Array<"ok" | "error" | "aborted">;
+        };
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "list";
+              data: Array<{
+                object: "organization.usage.request";
+                id: string;
+                request_id: string;
+                created_at: number;
+                created_at_ms: number;
+                project_id: string | null;
+                api_key_id: string | null;
+                endpoint: string;
+                model: string;
+                input_tokens: number;
+                input_cached_tokens: number;
+                output_tokens: number;
+                output_reasoning_tokens: number;
+                /** Tokens counted by Tollgate: the upstream reported none, or the stream was cut. */
+                usage_estimated: boolean;
+                cost: {
+                  value: number;
+                  currency: "usd";
+                  /** Exact decimal USD, e.g. "1.50". */
+                  value_exact: string;
+                };
+                latency_ms: number;
+                ttft_ms: number | null;
+                status: "ok" | "error" | "aborted";
+                http_status: number;
+                error_code: string | null;
+              }>;
+              first_id: string | null;
+              last_id: string | null;
+              has_more: boolean;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    patch?: never;
+  };
   "/v1/pricing": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: {

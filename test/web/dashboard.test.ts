@@ -160,7 +160,15 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', { timeout: 120_000 },
     await page.getByRole('heading', { name: 'Usage', level: 1 }).waitFor();
     const total = page.getByTestId('total-spend');
     await expect.poll(() => total.textContent()).toBe(`$${exact}`);
-    await page.getByRole('cell', { name: 'tollgate-sim', exact: true }).waitFor();
+    await page.getByRole('table', { name: 'Usage by day and model' }).getByRole('cell', { name: 'tollgate-sim', exact: true }).waitFor();
+    // the request log lists the call, its status and its exact cost
+    const log = page.getByRole('table', { name: 'Requests' });
+    await log.getByRole('cell', { name: 'ok (200)' }).waitFor();
+    expect(await log.getByRole('row').nth(1).textContent()).toContain(`$${exact}`);
+    await page.getByLabel('Status').selectOption('error');
+    await log.getByText('No requests match.').waitFor();
+    await page.getByLabel('Status').selectOption('');
+    await log.getByRole('cell', { name: 'ok (200)' }).waitFor();
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Export CSV' }).click();
     const csv = await (await download).createReadStream();

@@ -1,4 +1,4 @@
-import { useSyncExternalStore } from 'react';
+import { lazy, Suspense, useSyncExternalStore } from 'react';
 import { Redirect, Route, Switch } from 'wouter';
 import { credential } from './api/credential';
 import { Shell } from './components/shell';
@@ -10,7 +10,10 @@ import { KeysPage } from './pages/keys/keys-page';
 import { LimitsPage } from './pages/limits/limits-page';
 import { ProjectsPage } from './pages/projects/projects-page';
 import { SignInPage } from './pages/sign-in/sign-in-page';
-import { UsagePage } from './pages/usage/usage-page';
+import { Loading } from './components/ui';
+
+// The charts library is the largest part of the app: loaded with the first page that draws one.
+const UsagePage = lazy(() => import('./pages/usage/usage-page').then((m) => ({ default: m.UsagePage })));
 
 export function App() {
   const signedIn = useSyncExternalStore(credential.subscribe, () => credential.get() !== null);
@@ -18,6 +21,7 @@ export function App() {
   return (
     <ProjectProvider>
       <Shell>
+        <Suspense fallback={<Loading what="the page" />}>
         <Switch>
           <Route path="/api-keys" component={KeysPage} />
           <Route path="/usage" component={UsagePage} />
@@ -30,6 +34,7 @@ export function App() {
             <Redirect to="/api-keys" replace />
           </Route>
         </Switch>
+        </Suspense>
       </Shell>
     </ProjectProvider>
   );

@@ -11,3 +11,4 @@ export type NewKeyBody = NonNullable<paths['/v1/organization/projects/{project_i
 export type AuditEntry = Ok<'/v1/organization/audit_logs', 'get'>['data'][number];
 export type Budget = Ok<'/v1/organization/budget', 'get'>;
 export type Estimate = Ok<'/v1/pricing/estimate', 'post'>;
+export type RequestLogEntry = Ok<'/v1/organization/usage/requests', 'get'>['data'][number];

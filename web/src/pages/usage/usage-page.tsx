@@ -5,6 +5,7 @@ import { api, unwrap } from '../../api/client';
 import { Button, ErrorNote, Loading, PageHeader, SelectField, Section, TextField } from '../../components/ui';
 import { formatUsd } from '../../lib/money';
 import { dayStart, utcDay } from '../../lib/time';
+import { RequestLog } from './request-log';
 import { daysOf, toCsv, type GroupBy } from './usage-data';
 
 const PALETTE = ['#10a37f', '#5b7cfa', '#e5883d', '#c054c8', '#3aa6c9', '#d9534f', '#8a9a2b', '#7a5af8'];
@@ -167,6 +168,9 @@ export function UsagePage() {
                 </tbody>
               </table>
             </div>
+          </Section>
+          <Section title="Requests">
+            <RequestLog start={start} end={end} />
           </Section>
         </>
       )}

@@ -16,7 +16,7 @@ export interface CursorPager {
 export function DataTable<T>(props: { caption: string; columns: ColumnDef<T, any>[]; rows: T[]; pager?: CursorPager; empty?: React.ReactNode; rowKey(row: T): string }) {
   const table = useReactTable({ data: props.rows, columns: props.columns, getCoreRowModel: getCoreRowModel(), manualPagination: true, getRowId: props.rowKey });
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0} role="region" aria-label={props.caption}>
       <table>
         <caption className="visually-hidden">{props.caption}</caption>
         <thead>

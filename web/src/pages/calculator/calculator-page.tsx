@@ -41,7 +41,7 @@ export function CalculatorPage() {
       <ErrorNote error={formError ?? estimate.error} />
       {estimate.data ? (
         <Section title="Every model, cheapest first">
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Estimated cost per model">
             <table>
               <caption className="visually-hidden">Estimated cost per model</caption>
               <thead>

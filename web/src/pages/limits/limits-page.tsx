@@ -22,7 +22,7 @@ function RateLimits({ projectId }: { projectId: string }) {
           Usage tier <strong>{tier.data.tier}</strong>: {count(tier.data.max_requests_per_1_minute)} requests and {count(tier.data.max_tokens_per_1_minute)} tokens per minute per model.
         </p>
       ) : null}
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Rate limits per model">
         <table>
           <caption className="visually-hidden">Rate limits per model</caption>
           <thead>

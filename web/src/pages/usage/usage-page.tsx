@@ -132,7 +132,7 @@ export function UsagePage() {
             </figure>
           </Section>
           <Section title="By day">
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0} role="region" aria-label={`Usage by day and ${by}`}>
               <table>
                 <caption className="visually-hidden">Usage by day and {by}</caption>
                 <thead>

@@ -5,18 +5,18 @@
  * times each call (median and worst of BENCH_REPEAT runs, after one warm-up)
  * over real HTTP against a real Tollgate. Not a test: it prints figures.
  *
- * SQLite by default; BENCH_DATABASE_URL=postgres://... benchmarks a fresh
- * PostgreSQL database of that server. BENCH_KEYS, BENCH_EVENTS scale it.
+ * SQLite by default; with TOLLGATE_TEST_DATABASE_URL=postgres://... set (as for
+ * the tests), a fresh PostgreSQL database of that server, dropped at the end. BENCH_KEYS, BENCH_EVENTS scale it.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../src/config/index.js';
 import { startTollgate } from '../src/tollgate.js';
 import { foldUsageEvents } from '../src/usage/index.js';
+import { createPostgresDatabase, POSTGRES_URL } from '../test/helpers/services.js';
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 100_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -24,28 +24,9 @@ const REPEAT = Number(process.env.BENCH_REPEAT ?? 7);
 const DAY = 86_400_000;
 const MODELS = ['gpt-5.4-nano', 'gpt-5.4-mini', 'gpt-5.4', 'claude-sonnet-4-5', 'tollgate-sim'];
 
-async function postgresDatabase(base: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `tollgate_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-dashboard-'));
-  const database = process.env.BENCH_DATABASE_URL ? await postgresDatabase(process.env.BENCH_DATABASE_URL) : null;
+  const database = POSTGRES_URL ? await createPostgresDatabase() : null;
   const { config } = loadConfig({
     env: {},
     overrides: { data_dir: dir, server: { port: 0 }, log: { level: 'silent' }, secret: 'bench-secret-bench-secret-bench-secret-01', ...(database ? { database_url: database.url } : {}) },

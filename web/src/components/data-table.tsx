@@ -1,5 +1,5 @@
 import { flexRender, getCoreRowModel, useReactTable, type ColumnDef } from '@tanstack/react-table';
-import { Button } from './ui';
+import { Button, TableFrame } from './ui';
 
 /**
  * A list page rendered by TanStack Table with server-side pagination: the
@@ -16,9 +16,8 @@ export interface CursorPager {
 export function DataTable<T>(props: { caption: string; columns: ColumnDef<T, any>[]; rows: T[]; pager?: CursorPager; empty?: React.ReactNode; rowKey(row: T): string }) {
   const table = useReactTable({ data: props.rows, columns: props.columns, getCoreRowModel: getCoreRowModel(), manualPagination: true, getRowId: props.rowKey });
   return (
-    <div className="table-wrap" tabIndex={0} role="region" aria-label={props.caption}>
-      <table>
-        <caption className="visually-hidden">{props.caption}</caption>
+    <>
+      <TableFrame caption={props.caption}>
         <thead>
           {table.getHeaderGroups().map((group) => (
             <tr key={group.id}>
@@ -49,7 +48,7 @@ export function DataTable<T>(props: { caption: string; columns: ColumnDef<T, any
             ))
           )}
         </tbody>
-      </table>
+      </TableFrame>
       {props.pager && (props.pager.pageIndex > 0 || props.pager.hasMore) ? (
         <nav className="pager" aria-label={`${props.caption} pages`}>
           <Button onClick={props.pager.previous} disabled={props.pager.pageIndex === 0}>
@@ -61,6 +60,6 @@ export function DataTable<T>(props: { caption: string; columns: ColumnDef<T, any
           </Button>
         </nav>
       ) : null}
-    </div>
+    </>
   );
 }

@@ -160,3 +160,15 @@ export function Section({ title, children, actions }: { title: string; children:
     </section>
   );
 }
+
+/** A table inside a frame that scrolls sideways on narrow screens; the frame is a named, focusable region so the keyboard can scroll it. */
+export function TableFrame({ caption, children }: { caption: string; children: ReactNode }) {
+  return (
+    <div className="table-wrap" tabIndex={0} role="region" aria-label={caption}>
+      <table>
+        <caption className="visually-hidden">{caption}</caption>
+        {children}
+      </table>
+    </div>
+  );
+}

@@ -1,7 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, unwrap } from '../../api/client';
-import { Button, ErrorNote, PageHeader, Section, TextField } from '../../components/ui';
+import { Button, ErrorNote, PageHeader, Section, TableFrame, TextField } from '../../components/ui';
 import { formatUsdText } from '../../lib/money';
 
 const whole = (text: string): number | null => (/^\d+$/.test(text.trim()) ? Number(text.trim()) : null);
@@ -41,9 +41,7 @@ export function CalculatorPage() {
       <ErrorNote error={formError ?? estimate.error} />
       {estimate.data ? (
         <Section title="Every model, cheapest first">
-          <div className="table-wrap" tabIndex={0} role="region" aria-label="Estimated cost per model">
-            <table>
-              <caption className="visually-hidden">Estimated cost per model</caption>
+          <TableFrame caption="Estimated cost per model">
               <thead>
                 <tr>
                   <th scope="col">Model</th>
@@ -66,8 +64,7 @@ export function CalculatorPage() {
                   </tr>
                 ))}
               </tbody>
-            </table>
-          </div>
+            </TableFrame>
           <p className="hint">A month is {estimate.data.days_per_month}.</p>
         </Section>
       ) : null}

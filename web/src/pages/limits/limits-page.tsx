@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
-import { ErrorNote, Loading, PageHeader, Section } from '../../components/ui';
+import { ErrorNote, Loading, PageHeader, Section, TableFrame } from '../../components/ui';
 import { useProject } from '../../lib/project';
 import { BudgetForm } from './budget-form';
 
@@ -22,9 +22,7 @@ function RateLimits({ projectId }: { projectId: string }) {
           Usage tier <strong>{tier.data.tier}</strong>: {count(tier.data.max_requests_per_1_minute)} requests and {count(tier.data.max_tokens_per_1_minute)} tokens per minute per model.
         </p>
       ) : null}
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="Rate limits per model">
-        <table>
-          <caption className="visually-hidden">Rate limits per model</caption>
+      <TableFrame caption="Rate limits per model">
           <thead>
             <tr>
               <th scope="col">Model</th>
@@ -41,8 +39,7 @@ function RateLimits({ projectId }: { projectId: string }) {
               </tr>
             ))}
           </tbody>
-        </table>
-      </div>
+        </TableFrame>
     </>
   );
 }

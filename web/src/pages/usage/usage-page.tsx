@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api, unwrap } from '../../api/client';
-import { Button, ErrorNote, Loading, PageHeader, SelectField, Section, TextField } from '../../components/ui';
+import { Button, ErrorNote, Loading, PageHeader, SelectField, Section, TableFrame, TextField } from '../../components/ui';
 import { formatUsd } from '../../lib/money';
 import { dayStart, utcDay } from '../../lib/time';
 import { RequestLog } from './request-log';
@@ -132,9 +132,7 @@ export function UsagePage() {
             </figure>
           </Section>
           <Section title="By day">
-            <div className="table-wrap" tabIndex={0} role="region" aria-label={`Usage by day and ${by}`}>
-              <table>
-                <caption className="visually-hidden">Usage by day and {by}</caption>
+            <TableFrame caption={`Usage by day and ${by}`}>
                 <thead>
                   <tr>
                     <th scope="col">Date</th>
@@ -166,8 +164,7 @@ export function UsagePage() {
                     </tr>
                   ) : null}
                 </tbody>
-              </table>
-            </div>
+              </TableFrame>
           </Section>
           <Section title="Requests">
             <RequestLog start={start} end={end} />

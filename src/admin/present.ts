@@ -40,10 +40,10 @@ function keyDetails(k: KeyRecord) {
   };
 }
 
-export function projectKeyObject(k: KeyRecord, account?: ServiceAccountRecord | null): ProjectKeyObject {
+export function projectKeyObject(k: KeyRecord, account?: ServiceAccountRecord | null, person?: { id: string; email: string; name: string | null } | null): ProjectKeyObject {
   const owner: ProjectKeyObject['owner'] = k.serviceAccountId
-    ? { type: 'service_account', service_account: account ? serviceAccountObject(account) : { id: k.serviceAccountId } }
-    : { type: 'user', user: null };
+    ? { type: 'service_account' as const, service_account: account ? serviceAccountObject(account) : { id: k.serviceAccountId } }
+    : { type: 'user', user: person ? { object: 'organization.user' as const, id: person.id, email: person.email, name: person.name } : null };
   return {
     object: 'organization.project.api_key' as const,
     id: k.id,

@@ -60,7 +60,7 @@ export const projectKeySchema = z.object({
   created_at: unixSeconds,
   last_used_at: unixSeconds.nullable(),
   owner: z.union([
-    z.object({ type: z.literal('user'), user: z.object({ id: z.string(), name: z.string().optional(), email: z.string().optional() }).passthrough().nullable() }),
+    z.object({ type: z.literal('user'), user: z.object({ object: z.literal('organization.user'), id: z.string(), email: z.string(), name: z.string().nullable() }).nullable().describe('The person who created the key; null for keys made with an admin key.') }),
     z.object({ type: z.literal('service_account'), service_account: z.union([serviceAccountSchema, z.object({ id: z.string() })]) }),
   ]),
   project_id: z.string().nullable(),

@@ -5,7 +5,8 @@ import type { Clock } from '../common/clock.js';
 import { TollgateError } from '../common/errors.js';
 import type { Config } from '../config/index.js';
 import { parseRequest } from '../contract/index.js';
-import type { KeyService } from '../control/index.js';
+import { recordAudit, type Actor, type KeyService } from '../control/index.js';
+import { actorOf } from '../admin/index.js';
 import type { Database } from '../store/index.js';
 import { callerOf, ownProject, thresholdsInput, usdInput, usdText } from './admin-common.js';
 import { budgetDefaults, effectiveBudget, monthOf, readBudget, readSpent, writeBudget, type BudgetScope } from './budgets.js';
@@ -50,7 +51,7 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
     };
   }
 
-  async function setBudget(scope: BudgetScope, scopeId: string, organizationId: string, body: unknown) {
+  async function setBudget(scope: BudgetScope, scopeId: string, organizationId: string, body: unknown, who: Actor) {
     const input = parseRequest(budgetBody, body);
     const current = await readBudget(db, scope, scopeId);
     const effective = effectiveBudget(current, scope, defaults);
@@ -64,6 +65,12 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
       },
       clock.now(),
     );
+    await recordAudit(db, clock, who, {
+      type: 'budget.updated',
+      projectId: scope === 'project' ? scopeId : null,
+      resourceId: scopeId,
+      details: { scope, monthly_limit_usd: input.monthly_limit_usd === undefined ? undefined : input.monthly_limit_usd === null ? null : usdText(input.monthly_limit_usd), thresholds: input.thresholds },
+    });
     deps.limits.policies.invalidate(scope === 'organization' ? organizationId : scopeId);
     return budgetObject(scope, scopeId);
   }
@@ -87,6 +94,7 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
       const input = parseRequest(grantBody, request.body);
       if (input.amount_usd <= 0n) throw new TollgateError('invalid_value', { param: 'amount_usd', message: 'amount_usd must be more than 0.' });
       const id = await grantCredits(db, organizationId, input.amount_usd, input.description ?? 'credit grant', clock.now());
+      await recordAudit(db, clock, actorOf(request.principal!, request), { type: 'credits.granted', projectId: null, resourceId: id, details: { amount_usd: usdText(input.amount_usd), description: input.description ?? null } });
       deps.limits.policies.invalidate(organizationId);
       const account = await readAccount(db, organizationId);
       reply.code(201);
@@ -106,7 +114,9 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
       if (deps.limits.tiers.limits(tier) === undefined) {
         throw new TollgateError('invalid_value', { param: 'tier', message: `Unknown usage tier '${tier.slice(0, 100)}'. Known tiers: ${deps.limits.tiers.names().join(', ')}.` });
       }
+      const before = (await readTier(db, organizationId)) ?? deps.config.limits.new_organization_tier;
       await setTier(db, organizationId, tier, clock.now());
+      await recordAudit(db, clock, actorOf(request.principal!, request), { type: 'tier.updated', projectId: null, resourceId: organizationId, details: { changes: { tier: { from: before, to: tier } } } });
       deps.limits.policies.invalidate(organizationId);
       const limits = deps.limits.tiers.limits(tier);
       return { object: 'organization.usage_tier', tier, max_requests_per_1_minute: limits?.rpm ?? null, max_tokens_per_1_minute: limits?.tpm ?? null, available: deps.limits.tiers.names() };
@@ -115,7 +125,7 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
     app.get('/budget', async (request) => budgetObject('organization', callerOf(request.principal).organizationId));
     app.post('/budget', async (request) => {
       const { organizationId } = callerOf(request.principal);
-      return setBudget('organization', organizationId, organizationId, request.body);
+      return setBudget('organization', organizationId, organizationId, request.body, actorOf(request.principal!, request));
     });
 
     app.get('/projects/:projectId/budget', async (request) => {
@@ -128,7 +138,7 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
       const { organizationId } = callerOf(request.principal);
       const { projectId } = request.params as { projectId: string };
       await ownProject(db, organizationId, projectId);
-      return setBudget('project', projectId, organizationId, request.body);
+      return setBudget('project', projectId, organizationId, request.body, actorOf(request.principal!, request));
     });
   };
 }

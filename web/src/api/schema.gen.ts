@@ -616,6 +616,637 @@ export interface paths {
     delete?: never;
     patch?: never;
   };
+  "/v1/operator/audit_logs": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** operatorListAuditLogs: The platform's own audit log, newest first: accounts (sign-ins, passwords, sessions), the operator's changes of accounts and the sign-up policy. */
+      parameters: {
+        query?: {
+          limit?: number;
+          after?: string;
+        };
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/operator/organizations": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** operatorListOrganizations: Every organization of this Tollgate, with its members and Owners. */
+      parameters: {
+        query?: {
+          limit?: number;
+          after?: string;
+        };
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** operatorCreateOrganization: Create an organization (trial grant, new organizations' tier, a Default project); owner_email becomes its Owner (an invite when the address has no account yet). */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            name: string;
+            owner_email?: string;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/operator/organizations/{organization_id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** operatorRetrieveOrganization: One organization. */
+      parameters: {
+        query?: never;
+        path: {
+          organization_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/operator/organizations/{organization_id}/disable": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: {
+      /** operatorDisableOrganization: Disable an organization: its keys stop working at once (every instance within a second), its members lose access. */
+      parameters: {
+        query?: never;
+        path: {
+          organization_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/operator/organizations/{organization_id}/enable": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: {
+      /** operatorEnableOrganization: Enable a disabled organization again. */
+      parameters: {
+        query?: never;
+        path: {
+          organization_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/operator/signup_policy": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** operatorRetrieveSignupPolicy: Who may create an account: open, invite, domains (with its domains) or closed, and where the setting comes from. */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** operatorUpdateSignupPolicy: Set the sign-up policy for every instance (it overrides TOLLGATE_SIGNUP). */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            policy: "open" | "invite" | "domains" | "closed";
+            domains?: Array<string>;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/operator/users": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** operatorListUsers: Every account of this Tollgate (`email` finds one). */
+      parameters: {
+        query?: {
+          limit?: number;
+          after?: string;
+          email?: string;
+        };
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** operatorCreateUser: Create an account (optionally an operator); the answer carries, once, a link to choose its password (7 days), which is also mailed. */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            email: string;
+            name?: string;
+            operator?: boolean;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/operator/users/{user_id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** operatorRetrieveUser: One account and its organizations. */
+      parameters: {
+        query?: never;
+        path: {
+          user_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/operator/users/{user_id}/disable": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: {
+      /** operatorDisableUser: Disable an account: its sessions end and every key it created is revoked. */
+      parameters: {
+        query?: never;
+        path: {
+          user_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/operator/users/{user_id}/enable": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: {
+      /** operatorEnableUser: Enable a disabled account again (its revoked keys stay revoked). */
+      parameters: {
+        query?: never;
+        path: {
+          user_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
   "/v1/organization/admin_api_keys": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: {
@@ -670,6 +1301,7 @@ export interface paths {
                     rate_limits?: "none" | "read" | "write";
                     billing?: "none" | "read" | "write";
                     providers?: "none" | "read" | "write";
+                    users?: "none" | "read" | "write";
                   };
                 };
                 allowed_ips: Array<string> | null;
@@ -754,6 +1386,7 @@ export interface paths {
                 rate_limits?: "none" | "read" | "write";
                 billing?: "none" | "read" | "write";
                 providers?: "none" | "read" | "write";
+                users?: "none" | "read" | "write";
               };
             };
             expires_at?: number | null;
@@ -799,6 +1432,7 @@ export interface paths {
                   rate_limits?: "none" | "read" | "write";
                   billing?: "none" | "read" | "write";
                   providers?: "none" | "read" | "write";
+                  users?: "none" | "read" | "write";
                 };
               };
               allowed_ips: Array<string> | null;
@@ -903,6 +1537,7 @@ export interface paths {
                   rate_limits?: "none" | "read" | "write";
                   billing?: "none" | "read" | "write";
                   providers?: "none" | "read" | "write";
+                  users?: "none" | "read" | "write";
                 };
               };
               allowed_ips: Array<string> | null;
@@ -1428,6 +2063,220 @@ export interface paths {
     delete?: never;
     patch?: never;
   };
+  "/v1/organization/invites": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** listInvites: Invitations of the organization (pending, accepted, expired), paged. */
+      parameters: {
+        query?: {
+          limit?: number;
+          after?: string;
+        };
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** inviteUser: Invites an address (role, projects; none given: the default project as member) by a single-use link bound to that address, valid 7 days. */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            email: string;
+            role: "owner" | "reader";
+            projects?: Array<{
+              id: string;
+              role: "owner" | "member";
+            }>;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/invites/{invite_id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveInvite: One invitation. */
+      parameters: {
+        query?: never;
+        path: {
+          invite_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete: {
+      /** deleteInvite: Revokes a pending invitation: its link stops working. */
+      parameters: {
+        query?: never;
+        path: {
+          invite_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    patch?: never;
+  };
   "/v1/organization/limits/tier": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: {
@@ -1818,11 +2667,12 @@ export interface paths {
                 last_used_at: number | null;
                 owner: {
                   type: "user";
+                  /** The person who created the key; null for keys made with an admin key. */
                   user: {
+                    object: "organization.user";
                     id: string;
-                    name?: string;
-                    email?: string;
-                    [key: string]: unknown;
+                    email: string;
+                    name: string | null;
                   } | null;
                 } | {
                   type: "service_account";
@@ -1861,6 +2711,7 @@ export interface paths {
                     rate_limits?: "none" | "read" | "write";
                     billing?: "none" | "read" | "write";
                     providers?: "none" | "read" | "write";
+                    users?: "none" | "read" | "write";
                   };
                 };
                 allowed_ips: Array<string> | null;
@@ -1947,6 +2798,7 @@ export interface paths {
                 rate_limits?: "none" | "read" | "write";
                 billing?: "none" | "read" | "write";
                 providers?: "none" | "read" | "write";
+                users?: "none" | "read" | "write";
               };
             };
             allowed_ips?: Array<string> | null;
@@ -1970,11 +2822,12 @@ export interface paths {
               last_used_at: number | null;
               owner: {
                 type: "user";
+                /** The person who created the key; null for keys made with an admin key. */
                 user: {
+                  object: "organization.user";
                   id: string;
-                  name?: string;
-                  email?: string;
-                  [key: string]: unknown;
+                  email: string;
+                  name: string | null;
                 } | null;
               } | {
                 type: "service_account";
@@ -2013,6 +2866,7 @@ export interface paths {
                   rate_limits?: "none" | "read" | "write";
                   billing?: "none" | "read" | "write";
                   providers?: "none" | "read" | "write";
+                  users?: "none" | "read" | "write";
                 };
               };
               allowed_ips: Array<string> | null;
@@ -2092,11 +2946,12 @@ export interface paths {
               last_used_at: number | null;
               owner: {
                 type: "user";
+                /** The person who created the key; null for keys made with an admin key. */
                 user: {
+                  object: "organization.user";
                   id: string;
-                  name?: string;
-                  email?: string;
-                  [key: string]: unknown;
+                  email: string;
+                  name: string | null;
                 } | null;
               } | {
                 type: "service_account";
@@ -2135,6 +2990,7 @@ export interface paths {
                   rate_limits?: "none" | "read" | "write";
                   billing?: "none" | "read" | "write";
                   providers?: "none" | "read" | "write";
+                  users?: "none" | "read" | "write";
                 };
               };
               allowed_ips: Array<string> | null;
@@ -2218,6 +3074,7 @@ export interface paths {
                 rate_limits?: "none" | "read" | "write";
                 billing?: "none" | "read" | "write";
                 providers?: "none" | "read" | "write";
+                users?: "none" | "read" | "write";
               };
             };
             allowed_ips?: Array<string> | null;
@@ -2241,11 +3098,12 @@ export interface paths {
               last_used_at: number | null;
               owner: {
                 type: "user";
+                /** The person who created the key; null for keys made with an admin key. */
                 user: {
+                  object: "organization.user";
                   id: string;
-                  name?: string;
-                  email?: string;
-                  [key: string]: unknown;
+                  email: string;
+                  name: string | null;
                 } | null;
               } | {
                 type: "service_account";
@@ -2284,6 +3142,7 @@ export interface paths {
                   rate_limits?: "none" | "read" | "write";
                   billing?: "none" | "read" | "write";
                   providers?: "none" | "read" | "write";
+                  users?: "none" | "read" | "write";
                 };
               };
               allowed_ips: Array<string> | null;
@@ -2422,11 +3281,12 @@ export interface paths {
               last_used_at: number | null;
               owner: {
                 type: "user";
+                /** The person who created the key; null for keys made with an admin key. */
                 user: {
+                  object: "organization.user";
                   id: string;
-                  name?: string;
-                  email?: string;
-                  [key: string]: unknown;
+                  email: string;
+                  name: string | null;
                 } | null;
               } | {
                 type: "service_account";
@@ -2465,6 +3325,7 @@ export interface paths {
                   rate_limits?: "none" | "read" | "write";
                   billing?: "none" | "read" | "write";
                   providers?: "none" | "read" | "write";
+                  users?: "none" | "read" | "write";
                 };
               };
               allowed_ips: Array<string> | null;
@@ -2490,11 +3351,12 @@ export interface paths {
                 last_used_at: number | null;
                 owner: {
                   type: "user";
+                  /** The person who created the key; null for keys made with an admin key. */
                   user: {
+                    object: "organization.user";
                     id: string;
-                    name?: string;
-                    email?: string;
-                    [key: string]: unknown;
+                    email: string;
+                    name: string | null;
                   } | null;
                 } | {
                   type: "service_account";
@@ -2533,6 +3395,7 @@ export interface paths {
                     rate_limits?: "none" | "read" | "write";
                     billing?: "none" | "read" | "write";
                     providers?: "none" | "read" | "write";
+                    users?: "none" | "read" | "write";
                   };
                 };
                 allowed_ips: Array<string> | null;
@@ -2862,6 +3725,277 @@ export interface paths {
               id: string;
               deleted: true;
             };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    patch?: never;
+  };
+  "/v1/organization/projects/{project_id}/users": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** listProjectUsers: Members of a project (`organization.project.user`, role owner|member), paged. */
+      parameters: {
+        query?: {
+          limit?: number;
+          after?: string;
+        };
+        path: {
+          project_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** createProjectUser: Adds a member of the organization (user_id or email) to the project. */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            role: "owner" | "member";
+            user_id?: string | null;
+            email?: string | null;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/projects/{project_id}/users/{user_id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveProjectUser: One member of a project. */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+          user_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** modifyProjectUser: Changes a project member's role. */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+          user_id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            role: "owner" | "member";
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete: {
+      /** deleteProjectUser: Removes a member from the project; the keys they created in it are revoked. */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+          user_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
           };
         };
         400: {
@@ -3468,7 +4602,7 @@ export interface paths {
     };
     post?: never;
     delete: {
-      /** deleteProviderKey: Removes an upstream provider's stored key. Operator organization only. */
+      /** deleteProviderKey: Removes an upstream provider's stored key. Operator only. */
       parameters: {
         query?: never;
         path: {
@@ -3781,6 +4915,219 @@ export interface paths {
     put?: never;
     post?: never;
     delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/users": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** listUsers: Members of the organization (`organization.user`: email, name, role owner|reader), paged; `emails[]` filters. */
+      parameters: {
+        query?: {
+          limit?: number;
+          after?: string;
+          "emails[]"?: Array<string>;
+        };
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/users/{user_id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveUser: One member of the organization. */
+      parameters: {
+        query?: never;
+        path: {
+          user_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** modifyUser: Changes a member's role (owner or reader); the last Owner cannot be demoted. */
+      parameters: {
+        query?: never;
+        path: {
+          user_id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            role: "owner" | "reader";
+            role_id?: string | null;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete: {
+      /** deleteUser: Removes a member (a member may remove themselves): their project memberships end and every key they created is revoked; the last Owner cannot leave. */
+      parameters: {
+        query?: never;
+        path: {
+          user_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
     patch?: never;
   };
   "/v1/pricing": {

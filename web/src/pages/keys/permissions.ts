@@ -24,6 +24,7 @@ export const RESOURCES: { [K in Resource]-?: { label: string; levels: NonNullabl
   rate_limits: { label: 'Rate limits (admin)', levels: ['none', 'read', 'write'] },
   billing: { label: 'Billing (admin)', levels: ['none', 'read', 'write'] },
   providers: { label: 'Providers (admin)', levels: ['none', 'read', 'write'] },
+  users: { label: 'Members and invites (admin)', levels: ['none', 'read', 'write'] },
 };
 
 export const LEVEL_NAMES: Record<Level, string> = { none: 'None', read: 'Read', write: 'Write' };

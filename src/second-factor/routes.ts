@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { TollgateError } from '../common/errors.js';
 import {
@@ -11,7 +12,7 @@ import {
   type IdentityDeps,
   type SignInThrottle,
 } from '../identity/index.js';
-import { checkSecondFactor, proofKind } from './check.js';
+import { checkSecondFactor, proofKind, type CodeInput } from './check.js';
 import { disabledMail, enabledMail } from './messages.js';
 import { newRecoveryCodes, recoveryCodesLeft } from './recovery-codes.js';
 import { getTotpFactor, otpauthUri, startEnrolment, TOTP_PARAMS, useTotpCode } from './totp.js';
@@ -47,6 +48,12 @@ export function totpRoutes(deps: IdentityDeps, options: TotpOptions): AccountRou
       enrollment_pending: factor?.status === 'pending',
       recovery_codes_left: active ? await recoveryCodesLeft(deps.db, userId) : 0,
     };
+  };
+  /** Changing an active factor: a recent sign-in, and a current code or a recovery code. */
+  const proveFactor = async (request: FastifyRequest, session: ActiveSession, body: CodeInput) => {
+    requireRecentSignIn(deps, session);
+    if ((await getTotpFactor(deps, session.userId))?.status !== 'active') throw new TollgateError('not_found', { message: 'No authenticator app is set up for this account.' });
+    return checkSecondFactor(deps, options.throttle, request, session.userId, body);
   };
   return [
     {
@@ -104,9 +111,7 @@ export function totpRoutes(deps: IdentityDeps, options: TotpOptions): AccountRou
       summary: 'Replace the recovery codes with ten new ones (shown once; the old ones stop working), proven with a current code or a recovery code. Needs a sign-in in the last 15 minutes.',
       returns: 'totp with recovery_codes',
       async handler({ request, session, body }) {
-        requireRecentSignIn(deps, session);
-        if ((await getTotpFactor(deps, session.userId))?.status !== 'active') throw new TollgateError('not_found', { message: 'No authenticator app is set up for this account.' });
-        await checkSecondFactor(deps, options.throttle, request, session.userId, body);
+        await proveFactor(request, session, body);
         const codes = await newRecoveryCodes(deps, session.userId);
         await auditAccount(deps, request, session.userId, 'second_factor.recovery_codes_regenerated', { factor: 'totp', recovery_codes: codes.length });
         return { ...(await status(session.userId)), recovery_codes: codes };
@@ -117,9 +122,7 @@ export function totpRoutes(deps: IdentityDeps, options: TotpOptions): AccountRou
       summary: 'Turn the authenticator app off, proven with a current code or a recovery code; its recovery codes end too. Needs a sign-in in the last 15 minutes.',
       returns: 'totp',
       async handler({ request, session, body }) {
-        requireRecentSignIn(deps, session);
-        if ((await getTotpFactor(deps, session.userId))?.status !== 'active') throw new TollgateError('not_found', { message: 'No authenticator app is set up for this account.' });
-        const used = await checkSecondFactor(deps, options.throttle, request, session.userId, body);
+        const used = await proveFactor(request, session, body);
         await deps.db.transaction().execute(async (trx) => {
           await trx.deleteFrom('recovery_codes').where('user_id', '=', session.userId).execute();
           await trx.deleteFrom('totp_factors').where('user_id', '=', session.userId).execute();

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { TollgateError } from '../common/errors.js';
+import { listPage } from '../control/index.js';
 import { auditAccount, beginSignIn, LINK_PATHS, type AccountRoute, type IdentityDeps } from '../identity/index.js';
 import { accountForIdentity, type LinkDeps } from './link.js';
 import type { SsoProvider } from './provider.js';
@@ -98,8 +99,7 @@ export function ssoRoutes(deps: SsoRouteDeps): AccountRoute[] {
       summary: 'The identity providers this Tollgate signs in with (a button each on the sign-in page): id, kind, display name and the URL that starts a sign-in.',
       returns: 'list of sso_provider',
       async handler() {
-        const data = [...deps.providers.values()].map((p) => ({ object: 'sso_provider', id: p.id, kind: p.kind, name: p.displayName, start_url: `/v1/auth/sso/${p.id}` }));
-        return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: false };
+        return listPage([...deps.providers.values()].map((p) => ({ object: 'sso_provider', id: p.id, kind: p.kind, name: p.displayName, start_url: `/v1/auth/sso/${p.id}` })), false);
       },
     },
     {
@@ -136,7 +136,7 @@ export function ssoRoutes(deps: SsoRouteDeps): AccountRoute[] {
       returns: 'list of sso_identity',
       async handler({ session }) {
         const rows = await deps.db.selectFrom('sso_identities').selectAll().where('user_id', '=', session.userId).orderBy('id').execute();
-        const data = rows.map((r) => ({
+        const identities = rows.map((r) => ({
           object: 'sso_identity',
           id: r.id,
           provider: r.provider,
@@ -145,7 +145,7 @@ export function ssoRoutes(deps: SsoRouteDeps): AccountRoute[] {
           created_at: Math.floor(Number(r.created_at) / 1000),
           last_used_at: Math.floor(Number(r.last_used_at) / 1000),
         }));
-        return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: false };
+        return listPage(identities, false);
       },
     },
     {

@@ -2,6 +2,7 @@ import { generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Provider from 'oidc-provider';
 import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
+import { keepCookies } from './browser.js';
 
 /**
  * A real OpenID Connect provider (oidc-provider, the certified
@@ -232,15 +233,7 @@ export function ssoBrowser(): SsoBrowser {
       body: step.form ? new URLSearchParams(step.form).toString() : undefined,
     });
     const setCookies = response.headers.getSetCookie();
-    for (const line of setCookies) {
-      const [pair, ...attrs] = line.split(';');
-      const at = pair!.indexOf('=');
-      const name = pair!.slice(0, at).trim();
-      const value = pair!.slice(at + 1).trim();
-      const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a) || /^\s*expires=Thu, 01 Jan 1970/i.test(a));
-      if (expired || value === '') cookies.delete(name);
-      else cookies.set(name, value);
-    }
+    keepCookies(cookies, setCookies);
     const location = response.headers.get('location');
     return { status: response.status, location: location ? new URL(location, target).href : null, text: await response.text(), setCookies };
   }

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browser, tokenOf } from '../helpers/browser.js';
+import { browser, keepCookies, tokenOf } from '../helpers/browser.js';
 import { ssoBrowser, startTestIdp, type SsoBrowser, type Step, type TestIdp } from '../helpers/oidc.js';
 import { linkIn, startTestSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { startTestTollgate, type TestTollgate } from '../helpers/tollgate.js';
@@ -81,10 +81,7 @@ describe('sign-in with SSO over OpenID Connect, against a real provider', () => 
       headers: { 'content-type': 'application/json', cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': decodeURIComponent(cookies.get('tollgate_csrf') ?? '') },
       body: JSON.stringify(body),
     });
-    for (const line of response.headers.getSetCookie()) {
-      const pair = line.split(';')[0]!;
-      cookies.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
-    }
+    keepCookies(cookies, response.headers.getSetCookie());
     return { status: response.status, body: await response.json() as any };
   }
   const audits = async (type: string) =>

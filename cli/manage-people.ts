@@ -27,7 +27,7 @@ function withMemberships(value: Record<string, any>): string {
 }
 
 export function registerPeopleCommands(program: Command): void {
-  const users = program.command('users').description('Accounts of this Tollgate (operator): list, create, show, disable.');
+  const users = program.command('users').description('Accounts of this Tollgate (operator): list, create, show, disable, remove-2fa.');
   withConnection(users.command('list').description('List every account.'))
     .option('--limit <n>', 'page size (1-100)', '20')
     .option('--after <id>', 'continue after this user id')
@@ -62,6 +62,12 @@ export function registerPeopleCommands(program: Command): void {
     .action(act(async (c, [user]) => {
       const value = await c.call('operatorEnableUser', { params: { user_id: await userId(c, user!) } });
       return { value, text: `Enabled ${value.email} (${value.id}).` };
+    }));
+  withConnection(users.command('remove-2fa <user>').description("Turn off an account's two-step sign-in (authenticator app and recovery codes) for a person who lost both; the address is told by mail."))
+    .addHelpText('after', '\nExample:\n  $ tollgate users remove-2fa ada@example.com --data-dir ./data')
+    .action(act(async (c, [user]) => {
+      const value = await c.call('operatorRemoveSecondFactor', { params: { user_id: await userId(c, user!) } });
+      return { value, text: value.second_factor_removed ? `Two-step sign-in is off for ${value.email} (${value.id}).` : `${value.email} (${value.id}) had no two-step sign-in.` };
     }));
 
   const orgs = program.command('orgs').description('Organizations of this Tollgate (operator): list, create, show, disable.');

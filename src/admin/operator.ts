@@ -29,6 +29,7 @@ import {
   type IdentityDeps,
   type Onboard,
 } from '../identity/index.js';
+import { removeSecondFactor } from '../second-factor/index.js';
 import { parseBody, parseQuery } from './operation.js';
 import { auditObject } from './present.js';
 
@@ -150,6 +151,17 @@ export const OPERATOR_OPERATIONS: OperatorOperation[] = [
     async handler(ctx, { params }) {
       await setUserStatus(ctx.control, ctx.actor, params.user_id!, 'active');
       return userDetail(ctx, params.user_id!);
+    },
+  },
+  {
+    id: 'operatorRemoveSecondFactor', method: 'POST', path: '/users/:user_id/second_factor/remove',
+    summary: "Turn off an account's second factor (authenticator app and recovery codes) for a person who lost both, once you know it is them; the address is told by mail.",
+    returns: 'user with second_factor_removed',
+    async handler(ctx, { params }) {
+      const user = await getUser(ctx.control.db, params.user_id!);
+      const removed = await removeSecondFactor(ctx.identity, user);
+      if (removed) await recordAudit(ctx.control.db, ctx.control.clock, { ...ctx.actor, organizationId: '' }, { type: 'second_factor.disabled', projectId: null, resourceId: user.id, details: { factor: 'totp', by_operator: true } });
+      return { ...(await userDetail(ctx, user.id)), second_factor_removed: removed };
     },
   },
   {

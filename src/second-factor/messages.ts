@@ -18,3 +18,12 @@ export function disabledMail(to: string, resetUrl: string): Mail {
     text: `Hello,\n\nThe authenticator app of the Tollgate account ${to} was removed: signing in no longer asks for a code.\n\nIf you did not do this, reset your password at once: ${resetUrl}\n`,
   };
 }
+
+export function removedByOperatorMail(to: string, resetUrl: string): Mail {
+  return {
+    to,
+    subject: 'Two-step sign-in was turned off for your Tollgate account',
+    link: resetUrl,
+    text: `Hello,\n\nThe operator of this Tollgate turned off two-step sign-in for the account ${to}, at your request: signing in no longer asks for a code. Set it up again from your account settings.\n\nIf you did not ask for this, reset your password at once and tell the operator: ${resetUrl}\n`,
+  };
+}

@@ -15,7 +15,7 @@ import {
 import { checkSecondFactor, proofKind, type CodeInput } from './check.js';
 import { disabledMail, enabledMail } from './messages.js';
 import { newRecoveryCodes, recoveryCodesLeft } from './recovery-codes.js';
-import { getTotpFactor, otpauthUri, startEnrolment, TOTP_PARAMS, useTotpCode } from './totp.js';
+import { getTotpFactor, otpauthUri, removeTotpFactor, startEnrolment, TOTP_PARAMS, useTotpCode } from './totp.js';
 
 /** Changing the second factor needs a sign-in this recent: a session cookie stolen yesterday cannot do it. */
 export const RECENT_SIGN_IN_MS = 15 * 60_000;
@@ -133,10 +133,7 @@ export function totpRoutes(deps: IdentityDeps, options: TotpOptions): AccountRou
       errors: { 401: 'Not signed in, or the session ended (`not_signed_in`).', 403: 'A write without the CSRF token (`csrf_token_invalid`), or from another site; `reauthentication_required` when the sign-in is older than 15 minutes.', 400: 'A wrong or used code or recovery code (`invalid_code`), or neither.', 404: 'No authenticator app is on.', 429: 'Too many wrong codes.' },
       async handler({ request, session, body }) {
         const used = await proveFactor(request, session, body);
-        await deps.db.transaction().execute(async (trx) => {
-          await trx.deleteFrom('recovery_codes').where('user_id', '=', session.userId).execute();
-          await trx.deleteFrom('totp_factors').where('user_id', '=', session.userId).execute();
-        });
+        await removeTotpFactor(deps, session.userId);
         await auditAccount(deps, request, session.userId, 'second_factor.disabled', { factor: 'totp', proven_with: used });
         sendMail(deps, disabledMail(session.user.email, `${base()}${LINK_PATHS.forgotPassword}`));
         return status(session.userId);

@@ -83,3 +83,12 @@ export async function useTotpCode(deps: IdentityDeps, userId: string, code: stri
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+/** Removes the account's factor and its recovery codes; false when it had none. */
+export async function removeTotpFactor(deps: Pick<IdentityDeps, 'db'>, userId: string): Promise<boolean> {
+  return deps.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+    const removed = await trx.deleteFrom('totp_factors').where('user_id', '=', userId).executeTakeFirst();
+    return Number(removed.numDeletedRows) > 0;
+  });
+}

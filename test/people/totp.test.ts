@@ -1,7 +1,8 @@
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manualClock } from '../helpers/admin.js';
+import { client, manualClock } from '../helpers/admin.js';
 import { browser, tokenOf, type Browser } from '../helpers/browser.js';
+import { runCli } from '../helpers/child.js';
 import { linkIn, startTestSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { startTestTollgate, type TestTollgate } from '../helpers/tollgate.js';
 
@@ -226,6 +227,41 @@ describe('second factor: TOTP and recovery codes', () => {
     const disabled = await tg.services.store.db.selectFrom('audit_logs').select(['details', 'actor_id']).where('type', '=', 'second_factor.disabled').execute();
     expect(disabled).toHaveLength(1);
     expect(JSON.parse(disabled[0]!.details)).toEqual({ factor: 'totp', proven_with: 'code' });
+  });
+
+  it("lets the operator turn off the factor of a person who lost it, over the API or with the CLI", { timeout: 180_000 }, async () => {
+    const enrol = async () => {
+      const g = await signedIn('grace@example.com');
+      const graceSecret = (await g.call('POST', '/v1/me/totp')).body.secret as string;
+      clock.advance(STEP_MS);
+      expect((await g.call('POST', '/v1/me/totp/confirm', { code: TOTP.generate({ secret: Secret.fromBase32(graceSecret), timestamp: clock.now() }) })).status).toBe(200);
+      expect((await browser(tg.url).signIn('grace@example.com', PASSWORD)).body.object).toBe('sign_in.second_factor_required');
+    };
+    await enrol();
+    const grace = (await browser(tg.url).call('POST', '/v1/auth/signin', { email: 'grace@example.com', password: PASSWORD })).body;
+    const userId = (await tg.services.store.db.selectFrom('users').select('id').where('email', '=', 'grace@example.com').executeTakeFirstOrThrow()).id;
+    expect(grace.pending_token).toBeTruthy();
+
+    // A person's own session is not the operator's.
+    const notOperator = await signedIn('ada@example.com');
+    expect((await notOperator.call('POST', `/v1/operator/users/${userId}/second_factor/remove`)).status).toBe(403);
+
+    smtp.mails.length = 0;
+    const removed = await client(tg.url, tg.adminKey)('POST', `/v1/operator/users/${userId}/second_factor/remove`);
+    expect(removed.status).toBe(200);
+    expect(removed.body).toMatchObject({ object: 'user', id: userId, email: 'grace@example.com', second_factor_removed: true });
+    await smtp.next('grace@example.com', /Two-step sign-in was turned off/);
+    expect((await browser(tg.url).signIn('grace@example.com', PASSWORD)).body.object).toBe('session');
+    const audit = await tg.services.store.db.selectFrom('audit_logs').select(['details', 'actor_type']).where('type', '=', 'second_factor.disabled').where('resource_id', '=', userId).execute();
+    expect(audit.map((a) => ({ actor: a.actor_type, ...JSON.parse(a.details) }))).toEqual([{ actor: 'api_key', factor: 'totp', by_operator: true }]);
+    const again = await client(tg.url, tg.adminKey)('POST', `/v1/operator/users/${userId}/second_factor/remove`);
+    expect(again.body.second_factor_removed).toBe(false);
+
+    await enrol();
+    const cli = await runCli(['users', 'remove-2fa', 'grace@example.com', '--data-dir', tg.services.config.data_dir], { TOLLGATE_SECRET: 'test-secret-test-secret-test-secret-0123' }, 90_000);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toBe(`Two-step sign-in is off for grace@example.com (${userId}).\n`);
+    expect((await browser(tg.url).signIn('grace@example.com', PASSWORD)).body.object).toBe('session');
   });
 
   it('answers the TOTP routes only in a session, and writes only with the CSRF token', async () => {

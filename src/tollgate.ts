@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './common/clock.js';
 import type { Config } from './config/index.js';
 import { managementRoutes, publicRoutes } from './admin/index.js';
-import { billingAdminRoutes, budgetDefaults, onboardOrganization } from './billing/index.js';
+import { billingAdminRoutes, budgetDefaults, createBillingAuthority, onboardOrganization } from './billing/index.js';
 import { parseUsd } from './common/money.js';
 import { bootstrap, createKeyService, openKeyManagement, type BootstrapResult, type KeyManagement, type KeyService } from './control/index.js';
 import type { Admission } from './gateway/index.js';
@@ -136,7 +136,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
         usageRoutes({ store, clock }),
         managementRoutes(management.control),
         limitsAdminRoutes({ db: store.db, clock, catalogue, limits, control: management.control }),
-        billingAdminRoutes({ db: store.db, clock, limits, keys, config }),
+        billingAdminRoutes({ db: store.db, clock, limits, keys, config, authority: createBillingAuthority(store.db) }),
         providerCredentialRoutes({ db: store.db, providers, credentials }),
       ],
       publicRoutes: [publicRoutes(management.control, management.authThrottle)],

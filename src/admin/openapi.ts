@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { budgetBody, grantBody, tierBody } from '../billing/admin-routes.js';
+import { BILLING_ROUTE_DOCS } from '../billing/openapi-docs.js';
 import { chatRequestSchema, completionsRequestSchema, embeddingsRequestSchema, responsesRequestSchema } from '../contract/index.js';
 import { ENDPOINT_SCOPES, ROUTE_ENDPOINTS, type Endpoint } from '../gateway/index.js';
 import { keyLimitsBody, rateLimitBody } from '../limits/admin-routes.js';
@@ -34,6 +34,11 @@ function queryParameters(operation: Operation): Json[] {
     const many = operation.arrays?.includes(name);
     return { name: many ? `${name}[]` : name, in: 'query', required: false, schema: property, ...(many ? { style: 'form', explode: true } : {}) };
   });
+}
+
+function zodQuery(schema: z.ZodObject): Json[] {
+  const properties = (jsonSchema(schema) as { properties?: Record<string, Json> }).properties ?? {};
+  return Object.entries(properties).map(([name, property]) => ({ name, in: 'query', required: false, schema: property }));
 }
 
 function pathParameters(path: string): Json[] {
@@ -77,11 +82,12 @@ const REPORT_QUERY: Json[] = [
   { name: 'page', in: 'query', required: false, schema: { type: 'string' }, description: 'The `next_page` cursor of the previous page.' },
 ];
 
-interface RouteDoc {
+export interface RouteDoc {
   id: string;
   summary: string;
   body?: z.ZodType | Json;
-  query?: Json[];
+  /** Query parameters, or the zod object the route parses its query with. */
+  query?: Json[] | z.ZodObject;
   /** Answers with server-sent events when the request sets `stream`. */
   streams?: boolean;
 }
@@ -110,14 +116,7 @@ const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /v1/organization/projects/:projectId/rate_limits/:rateLimitId': { id: 'modifyProjectRateLimit', summary: "Sets a project's requests and tokens per minute for one model.", body: rateLimitBody },
   'GET /v1/organization/projects/:projectId/api_keys/:keyId/limits': { id: 'retrieveKeyLimits', summary: "A key's own RPM, TPM and monthly budget." },
   'POST /v1/organization/projects/:projectId/api_keys/:keyId/limits': { id: 'modifyKeyLimits', summary: "Sets a key's own RPM, TPM and monthly budget.", body: keyLimitsBody },
-  'GET /v1/organization/credits': { id: 'retrieveCredits', summary: "The organization's credits: granted, used and the balance, exact decimal USD." },
-  'POST /v1/organization/credits/grants': { id: 'grantCredits', summary: 'Grants credits to the organization.', body: grantBody },
-  'GET /v1/organization/limits/tier': { id: 'retrieveTier', summary: "The organization's usage tier, its limits and the tiers available." },
-  'POST /v1/organization/limits/tier': { id: 'setTier', summary: "Sets the organization's usage tier, one of the tier table's.", body: tierBody },
-  'GET /v1/organization/budget': { id: 'retrieveOrganizationBudget', summary: "The organization's monthly budget, thresholds and spend this month." },
-  'POST /v1/organization/budget': { id: 'setOrganizationBudget', summary: "Sets the organization's monthly budget and notification thresholds.", body: budgetBody },
-  'GET /v1/organization/projects/:projectId/budget': { id: 'retrieveProjectBudget', summary: "A project's monthly budget, thresholds and spend this month." },
-  'POST /v1/organization/projects/:projectId/budget': { id: 'setProjectBudget', summary: "Sets a project's monthly budget and notification thresholds.", body: budgetBody },
+  ...BILLING_ROUTE_DOCS,
   'GET /v1/organization/providers': { id: 'listProviders', summary: 'Upstream providers and whether each has a key (never the key). Operator organization only.' },
   'PUT /v1/organization/providers/:provider_id/key': {
     id: 'setProviderKey',
@@ -138,7 +137,7 @@ function routeObject(route: string, endpoint: Endpoint, doc: RouteDoc): Json {
     tags: [path.startsWith(PREFIX) ? 'OpenAI-compatible admin API' : 'OpenAI-compatible API'],
     security: api === 'any' ? [{ ProjectApiKeyAuth: [] }, { AdminApiKeyAuth: [] }] : [{ [inference ? 'ProjectApiKeyAuth' : 'AdminApiKeyAuth']: [] }],
     'x-tollgate-scopes': scopes,
-    parameters: [...pathParameters(path), ...(doc.query ?? [])],
+    parameters: [...pathParameters(path), ...(doc.query instanceof z.ZodType ? zodQuery(doc.query) : (doc.query ?? []))],
     ...(schema ? { requestBody: { required: true, content: { 'application/json': { schema } } } } : {}),
     responses: {
       200: {

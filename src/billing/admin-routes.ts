@@ -1,15 +1,18 @@
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { Clock } from '../common/clock.js';
+import { actorOf } from '../admin/plugin.js';
+import { unixSeconds, type Clock } from '../common/clock.js';
+import { newId } from '../common/ids.js';
 import { TollgateError } from '../common/errors.js';
 import type { Config } from '../config/index.js';
 import { parseRequest } from '../contract/index.js';
-import type { KeyService } from '../control/index.js';
+import { listPage, recordAudit, type KeyService } from '../control/index.js';
 import type { Database } from '../store/index.js';
-import { callerOf, ownProject, thresholdsInput, usdInput, usdText } from './admin-common.js';
+import { callerOf, ownProject, signedUsdInput, thresholdsInput, usdInput, usdText } from './admin-common.js';
+import type { BillingAuthority } from './authority.js';
 import { budgetDefaults, effectiveBudget, monthOf, readBudget, readSpent, writeBudget, type BudgetScope } from './budgets.js';
-import { grantCredits, readAccount } from './ledger.js';
+import { LedgerConflictError, listEntries, postEntry, readAccount, type CreditAccount, type LedgerEntry } from './ledger.js';
 import { readTier, setTier, type TierTable } from './tiers.js';
 
 export interface BillingAdminDeps {
@@ -17,21 +20,75 @@ export interface BillingAdminDeps {
   clock: Clock;
   keys: KeyService;
   config: Config;
+  authority: BillingAuthority;
   /** Admission's view of tiers and policies; invalidated after a change. */
   limits: { tiers: TierTable; policies: { invalidate(id: string): void } };
 }
 
-export const grantBody = z.object({ amount_usd: usdInput, description: z.string().max(500).optional() }).strict();
+const organizationField = z.string().min(1).max(100).optional().describe('Operator only: the organization to act on (default: the caller\'s).');
+export const grantBody = z.object({ amount_usd: usdInput, description: z.string().max(500).optional(), organization_id: organizationField }).strict();
+export const adjustmentBody = z
+  .object({ amount_usd: signedUsdInput, description: z.string().min(1).max(500), organization_id: organizationField })
+  .strict();
 export const budgetBody = z.object({ monthly_limit_usd: usdInput.nullable().optional(), thresholds: thresholdsInput.optional() }).strict();
-export const tierBody = z.object({ tier: z.string().min(1).max(100) }).strict();
+export const tierBody = z.object({ tier: z.string().min(1).max(100), organization_id: organizationField }).strict();
+export const ledgerQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    after: z.string().max(100).optional(),
+    kind: z.enum(['purchase', 'grant', 'usage', 'refund', 'adjustment', 'expiry']).optional(),
+    organization_id: organizationField,
+  })
+  .strict();
+const organizationQuery = z.object({ organization_id: organizationField }).strict();
+
+/** The organization's credit balance in the API's shape. */
+export function balanceObject(account: CreditAccount, mode: string) {
+  return {
+    object: 'organization.credit_balance',
+    organization_id: account.organizationId,
+    billing_mode: mode,
+    balance_usd: usdText(account.balance),
+    credited_usd: usdText(account.credited),
+    paid_usd: usdText(account.paid),
+    used_usd: usdText(account.debited),
+  };
+}
+
+export function entryObject(entry: LedgerEntry) {
+  return {
+    object: 'organization.ledger_entry',
+    id: entry.id,
+    seq: entry.seq,
+    kind: entry.kind,
+    amount_usd: usdText(entry.amount),
+    balance_after_usd: usdText(entry.balanceAfter),
+    description: entry.description,
+    reference_id: entry.referenceId,
+    event_count: entry.eventCount,
+    effective_at: unixSeconds(entry.effectiveAt),
+    created_at: unixSeconds(entry.createdAt),
+  };
+}
+
+/** An `Idempotency-Key` header: printable, at most 255 characters (as Stripe takes them). */
+export function idempotencyKeyOf(headers: Record<string, unknown>): string | undefined {
+  const value = headers['idempotency-key'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(value)) {
+    throw new TollgateError('invalid_value', { param: 'Idempotency-Key', message: 'The Idempotency-Key header must be 1 to 255 printable ASCII characters.' });
+  }
+  return value;
+}
 
 /**
- * Admin endpoints for credits, usage tier and budgets of the caller's
- * organization and its projects. Each answers only for the admin key's own
- * organization.
+ * Admin endpoints for credits, the ledger, the usage tier and budgets. Each
+ * acts on the caller's organization, or, for the operator, on the one named
+ * by `organization_id`; grants, adjustments and tier overrides are the
+ * operator's alone (`authority.ts`).
  */
 export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
-  const { db, clock } = deps;
+  const { db, clock, authority } = deps;
   const defaults = budgetDefaults(deps.config.billing.budget_defaults);
 
   async function budgetObject(scope: BudgetScope, scopeId: string) {
@@ -68,53 +125,92 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
     return budgetObject(scope, scopeId);
   }
 
+  function tierObject(tier: string) {
+    const limits = deps.limits.tiers.limits(tier);
+    return { object: 'organization.usage_tier', tier, max_requests_per_1_minute: limits?.rpm ?? null, max_tokens_per_1_minute: limits?.tpm ?? null, available: deps.limits.tiers.names() };
+  }
+
+  async function postCredit(request: FastifyRequest, reply: FastifyReply, kind: 'grant' | 'adjustment') {
+    const input = parseRequest(kind === 'grant' ? grantBody : adjustmentBody, request.body);
+    const organizationId = await authority.authorize(request.principal, 'operate', input.organization_id);
+    if (kind === 'grant' && input.amount_usd <= 0n) throw new TollgateError('invalid_value', { param: 'amount_usd', message: 'amount_usd must be more than 0.' });
+    if (input.amount_usd === 0n) throw new TollgateError('invalid_value', { param: 'amount_usd', message: 'amount_usd must not be 0.' });
+    const key = idempotencyKeyOf(request.headers);
+    const actor = { ...actorOf(request.principal!, request), organizationId };
+    const now = clock.now();
+    const { entry, created } = await db.transaction().execute(async (trx) => {
+      const posted = await postEntry(trx, {
+        organizationId,
+        kind,
+        amount: input.amount_usd,
+        idempotencyKey: key ? `${kind}:${key}` : `${kind}:${newId('led', now)}`,
+        description: input.description ?? 'credit grant',
+        actor: actor.id,
+        now,
+      }).catch((err: unknown) => {
+        if (err instanceof LedgerConflictError) throw new TollgateError('conflict', { param: 'Idempotency-Key', message: 'This Idempotency-Key was already used for a different amount.' });
+        throw err;
+      });
+      if (posted.created) {
+        const type = kind === 'grant' ? 'credits.granted' : 'credits.adjusted';
+        await recordAudit(trx, clock, actor, { type, projectId: null, resourceId: posted.entry.id, details: { amount_usd: usdText(posted.entry.amount), description: posted.entry.description } });
+      }
+      return posted;
+    });
+    deps.limits.policies.invalidate(organizationId);
+    reply.code(created ? 201 : 200);
+    return { ...entryObject(entry), object: kind === 'grant' ? 'organization.credit_grant' : 'organization.credit_adjustment', balance_usd: usdText((await readAccount(db, organizationId)).balance) };
+  }
+
   return async (app: FastifyInstance) => {
     app.get('/credits', async (request) => {
-      const { organizationId } = callerOf(request.principal);
-      const account = await readAccount(db, organizationId);
-      return {
-        object: 'organization.credit_balance',
-        organization_id: organizationId,
-        billing_mode: deps.config.billing.mode,
-        granted_usd: usdText(account.granted),
-        used_usd: usdText(account.debited),
-        balance_usd: usdText(account.balance),
-      };
+      const query = parseRequest(organizationQuery, request.query ?? {});
+      const organizationId = await authority.authorize(request.principal, 'view', query.organization_id);
+      return balanceObject(await readAccount(db, organizationId), deps.config.billing.mode);
     });
 
-    app.post('/credits/grants', async (request, reply) => {
-      const { organizationId } = callerOf(request.principal);
-      const input = parseRequest(grantBody, request.body);
-      if (input.amount_usd <= 0n) throw new TollgateError('invalid_value', { param: 'amount_usd', message: 'amount_usd must be more than 0.' });
-      const id = await grantCredits(db, organizationId, input.amount_usd, input.description ?? 'credit grant', clock.now());
-      deps.limits.policies.invalidate(organizationId);
-      const account = await readAccount(db, organizationId);
-      reply.code(201);
-      return { object: 'organization.credit_grant', id, amount_usd: usdText(input.amount_usd), balance_usd: usdText(account.balance) };
+    app.post('/credits/grants', (request, reply) => postCredit(request, reply, 'grant'));
+    app.post('/credits/adjustments', (request, reply) => postCredit(request, reply, 'adjustment'));
+
+    app.get('/credits/ledger', async (request) => {
+      const query = parseRequest(ledgerQuery, request.query ?? {});
+      const organizationId = await authority.authorize(request.principal, 'view', query.organization_id);
+      let beforeSeq: number | undefined;
+      if (query.after) {
+        const row = await db.selectFrom('ledger_entries').select('seq').where('organization_id', '=', organizationId).where('id', '=', query.after).executeTakeFirst();
+        if (!row) throw new TollgateError('invalid_value', { param: 'after', message: `No ledger entry ${query.after.slice(0, 100)} in this organization.` });
+        beforeSeq = Number(row.seq);
+      }
+      const page = await listEntries(db, organizationId, { limit: query.limit, beforeSeq, kind: query.kind });
+      return listPage(page.entries.map(entryObject), page.hasMore);
     });
 
     app.get('/limits/tier', async (request) => {
-      const { organizationId } = callerOf(request.principal);
-      const tier = (await readTier(db, organizationId)) ?? deps.config.limits.new_organization_tier;
-      const limits = deps.limits.tiers.limits(tier);
-      return { object: 'organization.usage_tier', tier, max_requests_per_1_minute: limits?.rpm ?? null, max_tokens_per_1_minute: limits?.tpm ?? null, available: deps.limits.tiers.names() };
+      const query = parseRequest(organizationQuery, request.query ?? {});
+      const organizationId = await authority.authorize(request.principal, 'view', query.organization_id);
+      return tierObject((await readTier(db, organizationId)) ?? deps.config.limits.new_organization_tier);
     });
 
     app.post('/limits/tier', async (request) => {
-      const { organizationId } = callerOf(request.principal);
-      const { tier } = parseRequest(tierBody, request.body);
+      const input = parseRequest(tierBody, request.body);
+      const organizationId = await authority.authorize(request.principal, 'operate', input.organization_id);
+      const { tier } = input;
       if (deps.limits.tiers.limits(tier) === undefined) {
         throw new TollgateError('invalid_value', { param: 'tier', message: `Unknown usage tier '${tier.slice(0, 100)}'. Known tiers: ${deps.limits.tiers.names().join(', ')}.` });
       }
-      await setTier(db, organizationId, tier, clock.now());
+      const actor = { ...actorOf(request.principal!, request), organizationId };
+      await db.transaction().execute(async (trx) => {
+        const before = await readTier(trx, organizationId);
+        await setTier(trx, organizationId, tier, clock.now());
+        await recordAudit(trx, clock, actor, { type: 'usage_tier.updated', projectId: null, resourceId: organizationId, details: { from: before, to: tier, by: 'operator' } });
+      });
       deps.limits.policies.invalidate(organizationId);
-      const limits = deps.limits.tiers.limits(tier);
-      return { object: 'organization.usage_tier', tier, max_requests_per_1_minute: limits?.rpm ?? null, max_tokens_per_1_minute: limits?.tpm ?? null, available: deps.limits.tiers.names() };
+      return tierObject(tier);
     });
 
-    app.get('/budget', async (request) => budgetObject('organization', callerOf(request.principal).organizationId));
+    app.get('/budget', async (request) => budgetObject('organization', await authority.authorize(request.principal, 'view')));
     app.post('/budget', async (request) => {
-      const { organizationId } = callerOf(request.principal);
+      const organizationId = await authority.authorize(request.principal, 'view');
       return setBudget('organization', organizationId, organizationId, request.body);
     });
 

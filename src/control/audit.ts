@@ -16,7 +16,10 @@ export type AuditEventType =
   | 'api_key.revoked'
   | 'service_account.created'
   | 'service_account.deleted'
-  | 'leak.reported';
+  | 'leak.reported'
+  | 'credits.granted'
+  | 'credits.adjusted'
+  | 'usage_tier.updated';
 
 export interface AuditEvent {
   type: AuditEventType;

@@ -80,6 +80,8 @@ export const ROUTE_ENDPOINTS: Record<string, Endpoint> = {
   'POST /v1/organization/projects/:projectId/api_keys/:keyId/limits': 'api_keys.write',
   'GET /v1/organization/credits': 'billing.read',
   'POST /v1/organization/credits/grants': 'billing.write',
+  'POST /v1/organization/credits/adjustments': 'billing.write',
+  'GET /v1/organization/credits/ledger': 'billing.read',
   'GET /v1/organization/limits/tier': 'billing.read',
   'POST /v1/organization/limits/tier': 'billing.write',
   'GET /v1/organization/budget': 'billing.read',

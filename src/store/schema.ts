@@ -178,23 +178,41 @@ export interface ProjectRateLimitsTable {
   updated_at: Int;
 }
 
+/** Running totals of an organization's ledger entries (migration 030), changed with each entry. */
 export interface CreditAccountsTable {
   organization_id: string;
+  /** Sum of every entry but usage debits (purchases, grants, refunds, adjustments, expiries). */
   granted_picos: Int;
+  /** Usage debits, positive. Balance = granted_picos - debited_picos. */
   debited_picos: Int;
+  /** Purchases less refunds. */
+  paid_picos: Int;
+  first_paid_at: NullableInt;
+  /** Number of entries: the last entry's seq. */
+  entries: Int;
   updated_at: Int;
 }
 
+/** Append-only (the database refuses UPDATE and DELETE). */
 export interface LedgerEntriesTable {
   id: string;
   organization_id: string;
-  /** grant | usage */
+  /** purchase | grant | usage | refund | adjustment | expiry */
   kind: string;
-  /** Signed picodollars: grants positive, usage debits negative. */
+  /** Signed picodollars: money in positive, usage debits negative. */
   amount_picos: Int;
   description: string;
   event_count: Int;
   created_at: Int;
+  /** Unique per organization. */
+  idempotency_key: string;
+  /** 1, 2, 3, ... per organization, in the order entries were posted. */
+  seq: Int;
+  balance_after_picos: Int;
+  /** When the movement counts (a usage debit: its latest event's time). */
+  effective_at: Int;
+  reference_id: string | null;
+  actor: string | null;
 }
 
 export interface SpendBudgetsTable {

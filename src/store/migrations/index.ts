@@ -6,6 +6,7 @@ import * as m004 from './004-provider-credentials.js';
 import * as m005 from './005-limits-and-spend.js';
 import * as m006 from './006-usage-rollups.js';
 import * as m007 from './007-lean-usage-indexes.js';
+import * as m030 from './030-append-only-ledger.js';
 
 /**
  * The ordered list of migrations. Names sort in application order; a new
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '005-limits-and-spend': m005,
   '006-usage-rollups': m006,
   '007-lean-usage-indexes': m007,
+  '030-append-only-ledger': m030,
 };
 
 export const migrationProvider: MigrationProvider = {

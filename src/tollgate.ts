@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './common/clock.js';
 import type { Config } from './config/index.js';
 import { managementRoutes, publicRoutes } from './admin/index.js';
-import { billingAdminRoutes, budgetDefaults, createBillingAuthority, onboardOrganization } from './billing/index.js';
+import { billingAdminRoutes, budgetDefaults, createBilling, onboardOrganization, paymentRoutes, purchaseBounds, stripeWebhookRoutes, type Billing } from './billing/index.js';
 import { parseUsd } from './common/money.js';
 import { bootstrap, createKeyService, openKeyManagement, type BootstrapResult, type KeyManagement, type KeyService } from './control/index.js';
 import type { Admission } from './gateway/index.js';
@@ -37,6 +37,8 @@ export interface Services {
   usageMaintenance: UsageMaintenance;
   limits: Limits;
   recorder: UsageRecorder;
+  /** Payment provider, purchases, auto-recharge worker. */
+  billing: Billing;
 }
 
 export interface Tollgate {
@@ -92,6 +94,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
   let usageMaintenance: UsageMaintenance | undefined;
   let limits: Limits | undefined;
   let recorder: UsageRecorder | undefined;
+  let billing: Billing | undefined;
   try {
     const applied = await store.migrate();
     logger.info({ store: store.dialect, location: store.location, migrations_applied: applied, secret_source: source }, 'store ready');
@@ -117,14 +120,20 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const router = createRouter({ config: config.routing, catalogue, providers, metrics, clock });
     usageMaintenance = startUsageMaintenance({ store, clock, logger, retentionDays: config.metering.retention_days, intervalMs: config.metering.rollup_interval_ms });
     recorder = createUsageRecorder({
-      writer: startBatchWriter({ databaseUrl: config.database_url, dataDir: config.data_dir, budgetDefaults: budgetDefaults(config.billing.budget_defaults) }),
+      writer: startBatchWriter({
+        databaseUrl: config.database_url,
+        dataDir: config.data_dir,
+        budgetDefaults: budgetDefaults(config.billing.budget_defaults),
+        recharge: { provider: config.billing.payment_provider, bounds: purchaseBounds(config) },
+      }),
       logger,
       flushIntervalMs: config.metering.flush_interval_ms,
       batchSize: config.metering.batch_size,
       now: clock.now,
     });
     limits = createLimits({ config, db: store.db, prices, recorder, clock, logger, keys });
-    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management };
+    billing = createBilling({ config, db: store.db, clock, logger, invalidate: limits.policies.invalidate });
+    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management, billing };
     const app = await buildApp({
       logger,
       bodyLimit: config.server.body_limit_bytes,
@@ -136,10 +145,11 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
         usageRoutes({ store, clock }),
         managementRoutes(management.control),
         limitsAdminRoutes({ db: store.db, clock, catalogue, limits, control: management.control }),
-        billingAdminRoutes({ db: store.db, clock, limits, keys, config, authority: createBillingAuthority(store.db) }),
+        billingAdminRoutes({ db: store.db, clock, limits, keys, config, authority: billing.authority }),
+        paymentRoutes(billing),
         providerCredentialRoutes({ db: store.db, providers, credentials }),
       ],
-      publicRoutes: [publicRoutes(management.control, management.authThrottle)],
+      publicRoutes: [publicRoutes(management.control, management.authThrottle), stripeWebhookRoutes(billing)],
     });
     let url = '';
     if (options.listen !== false) {
@@ -155,6 +165,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const close = () => (closing ??= shutdown(app, services, config.server.shutdown_timeout_ms));
     return { app, services, url, bootstrapped, close };
   } catch (err) {
+    await billing?.close().catch(() => {});
     await limits?.close().catch(() => {});
     await recorder?.close().catch(() => {});
     await usageMaintenance?.stop();
@@ -183,6 +194,7 @@ async function shutdown(app: FastifyInstance, services: Services, deadlineMs: nu
     app.server.closeAllConnections();
     await app.close().catch(() => {});
   }
+  await services.billing.close().catch((err: unknown) => logger.error({ err }, 'stopping the billing worker failed'));
   // Settlements in flight, then the last usage events, before the store closes.
   await services.limits.close().catch((err: unknown) => logger.error({ err }, 'closing limits failed'));
   await services.recorder.close();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BILLING_ROUTE_DOCS } from '../billing/openapi-docs.js';
+import { BILLING_PUBLIC_PATHS, BILLING_ROUTE_DOCS } from '../billing/openapi-docs.js';
 import { chatRequestSchema, completionsRequestSchema, embeddingsRequestSchema, responsesRequestSchema } from '../contract/index.js';
 import { ENDPOINT_SCOPES, ROUTE_ENDPOINTS, type Endpoint } from '../gateway/index.js';
 import { keyLimitsBody, rateLimitBody } from '../limits/admin-routes.js';
@@ -183,6 +183,7 @@ export function openApiDocument(): Json {
       },
     },
   };
+  Object.assign(paths, BILLING_PUBLIC_PATHS);
   return {
     openapi: '3.1.0',
     info: {

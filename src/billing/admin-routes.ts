@@ -13,7 +13,7 @@ import { callerOf, ownProject, signedUsdInput, thresholdsInput, usdInput, usdTex
 import type { BillingAuthority } from './authority.js';
 import { budgetDefaults, effectiveBudget, monthOf, readBudget, readSpent, writeBudget, type BudgetScope } from './budgets.js';
 import { LedgerConflictError, listEntries, postEntry, readAccount, type CreditAccount, type LedgerEntry } from './ledger.js';
-import { readTier, setTier, type TierTable } from './tiers.js';
+import { nextRung, readTier, setTier, tierRules, type TierTable } from './tiers.js';
 
 export interface BillingAdminDeps {
   db: Kysely<Database>;
@@ -125,9 +125,25 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
     return budgetObject(scope, scopeId);
   }
 
-  function tierObject(tier: string) {
+  const rules = tierRules(deps.config.billing.tier_rules);
+
+  /** The tier, its limits, what was paid and what the next rung of the ladder needs. */
+  async function tierObject(organizationId: string) {
+    const [row, account] = await Promise.all([db.selectFrom('organization_tiers').select(['tier', 'set_by']).where('organization_id', '=', organizationId).executeTakeFirst(), readAccount(db, organizationId)]);
+    const tier = row?.tier ?? deps.config.limits.new_organization_tier;
     const limits = deps.limits.tiers.limits(tier);
-    return { object: 'organization.usage_tier', tier, max_requests_per_1_minute: limits?.rpm ?? null, max_tokens_per_1_minute: limits?.tpm ?? null, available: deps.limits.tiers.names() };
+    const next = nextRung(rules, tier, account.paid, account.firstPaidAt, clock.now());
+    return {
+      object: 'organization.usage_tier',
+      tier,
+      max_requests_per_1_minute: limits?.rpm ?? null,
+      max_tokens_per_1_minute: limits?.tpm ?? null,
+      set_by: row?.set_by ?? null,
+      paid_usd: usdText(account.paid),
+      first_payment_at: account.firstPaidAt === null ? null : unixSeconds(account.firstPaidAt),
+      next_tier: next && { tier: next.tier, paid_usd_needed: usdText(next.paidNeeded), available_at: next.availableAt === null ? null : unixSeconds(next.availableAt) },
+      available: deps.limits.tiers.names(),
+    };
   }
 
   async function postCredit(request: FastifyRequest, reply: FastifyReply, kind: 'grant' | 'adjustment') {
@@ -188,7 +204,7 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
     app.get('/limits/tier', async (request) => {
       const query = parseRequest(organizationQuery, request.query ?? {});
       const organizationId = await authority.authorize(request.principal, 'view', query.organization_id);
-      return tierObject((await readTier(db, organizationId)) ?? deps.config.limits.new_organization_tier);
+      return tierObject(organizationId);
     });
 
     app.post('/limits/tier', async (request) => {
@@ -201,11 +217,11 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
       const actor = { ...actorOf(request.principal!, request), organizationId };
       await db.transaction().execute(async (trx) => {
         const before = await readTier(trx, organizationId);
-        await setTier(trx, organizationId, tier, clock.now());
+        await setTier(trx, organizationId, tier, clock.now(), 'operator');
         await recordAudit(trx, clock, actor, { type: 'usage_tier.updated', projectId: null, resourceId: organizationId, details: { from: before, to: tier, by: 'operator' } });
       });
       deps.limits.policies.invalidate(organizationId);
-      return tierObject(tier);
+      return tierObject(organizationId);
     });
 
     app.get('/budget', async (request) => budgetObject('organization', await authority.authorize(request.principal, 'view')));

@@ -5,3 +5,9 @@ export { budgetDefaults, effectiveBudget, type BudgetDefaults, monthOf, readBudg
 export { onboardOrganization, type OnboardingOptions } from './onboarding.js';
 export { usdText, usdInput, thresholdsInput, callerOf, ownProject, ownKey } from './admin-common.js';
 export { billingAdminRoutes, type BillingAdminDeps } from './admin-routes.js';
+export { createBilling, purchaseBounds, checkBillingSettings, type Billing } from './service.js';
+export { paymentRoutes } from './payment-routes.js';
+export { stripeWebhookRoutes, STRIPE_WEBHOOK_PATH } from './stripe-webhook.js';
+export { readAutoRecharge, writeAutoRecharge, type AutoRechargeSettings } from './auto-recharge.js';
+export { buyCredit, chargePurchase, completePurchase, getPurchase, listPurchases, type Purchase } from './purchases.js';
+export { addCard, listPaymentMethods, paymentMethodFor, type PaymentMethod } from './payment-methods.js';

@@ -19,7 +19,10 @@ export type AuditEventType =
   | 'leak.reported'
   | 'credits.granted'
   | 'credits.adjusted'
-  | 'usage_tier.updated';
+  | 'usage_tier.updated'
+  | 'payment_method.added'
+  | 'payment_method.removed'
+  | 'auto_recharge.updated';
 
 export interface AuditEvent {
   type: AuditEventType;

@@ -82,6 +82,15 @@ export const ROUTE_ENDPOINTS: Record<string, Endpoint> = {
   'POST /v1/organization/credits/grants': 'billing.write',
   'POST /v1/organization/credits/adjustments': 'billing.write',
   'GET /v1/organization/credits/ledger': 'billing.read',
+  'GET /v1/organization/billing/payment_methods': 'billing.read',
+  'POST /v1/organization/billing/payment_methods': 'billing.write',
+  'POST /v1/organization/billing/payment_methods/setup': 'billing.write',
+  'DELETE /v1/organization/billing/payment_methods/:payment_method_id': 'billing.write',
+  'GET /v1/organization/billing/purchases': 'billing.read',
+  'POST /v1/organization/billing/purchases': 'billing.write',
+  'GET /v1/organization/billing/purchases/:purchase_id': 'billing.read',
+  'GET /v1/organization/billing/auto_recharge': 'billing.read',
+  'POST /v1/organization/billing/auto_recharge': 'billing.write',
   'GET /v1/organization/limits/tier': 'billing.read',
   'POST /v1/organization/limits/tier': 'billing.write',
   'GET /v1/organization/budget': 'billing.read',
@@ -95,7 +104,7 @@ export const ROUTE_ENDPOINTS: Record<string, Endpoint> = {
 };
 
 /** Routes that take no key at all (health, metrics, the OpenAPI document, leak reports). */
-export const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'POST /v1/leaks'];
+export const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'POST /v1/leaks', 'POST /v1/billing/stripe/webhook'];
 
 function missingScope(scopes: readonly string[]): TollgateError {
   return new TollgateError('missing_scope', {

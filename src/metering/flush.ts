@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 // Straight from the modules, not the billing barrel: the usage writer thread loads this file and should not load the admin API with it.
 import { addSpent, effectiveBudget, monthOf, readBudget, recordCrossings, type BudgetDefaults, type BudgetScope } from '../billing/budgets.js';
+import { triggerAutoRecharge, type PurchaseBounds } from '../billing/auto-recharge.js';
 import { postEntry } from '../billing/ledger.js';
 import type { Picos } from '../common/money.js';
 import { toBigInt, type Database } from '../store/index.js';
@@ -70,13 +71,22 @@ async function budgetLimit(trx: Kysely<Database>, sum: Sum, defaults: BudgetDefa
  * counters of every organization, project and key touched, and the threshold
  * crossings those counters made.
  */
-export async function writeBatch(db: Kysely<Database>, events: UsageEvent[], now: number, defaults: BudgetDefaults): Promise<void> {
+/** What the writer needs besides the events: budgets that apply where none are set, and how auto-recharge purchases are made. */
+export interface BatchOptions {
+  budgetDefaults: BudgetDefaults;
+  /** The payment provider recharge purchases go to, and the purchase bounds; absent: auto-recharge is not triggered. */
+  recharge?: { provider: string; bounds: PurchaseBounds };
+}
+
+export async function writeBatch(db: Kysely<Database>, events: UsageEvent[], now: number, options: BatchOptions): Promise<void> {
+  const defaults = options.budgetDefaults;
   const { debits, counters } = sums(events);
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < events.length; i += INSERT_CHUNK) await trx.insertInto('usage_events').values(events.slice(i, i + INSERT_CHUNK)).execute();
     // Rows are locked in one global order, so instances flushing at once cannot deadlock.
+    const balances = new Map<string, Picos>();
     for (const [, debit] of [...debits].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      await postEntry(trx, {
+      const { entry } = await postEntry(trx, {
         organizationId: debit.organizationId,
         kind: 'usage',
         amount: -debit.amount,
@@ -88,7 +98,11 @@ export async function writeBatch(db: Kysely<Database>, events: UsageEvent[], now
         actor: 'system',
         now,
       });
+      balances.set(debit.organizationId, entry.balanceAfter);
     }
+    // A balance now below an armed auto-recharge's threshold creates its purchase, once per crossing.
+    const recharge = options.recharge;
+    if (recharge) for (const [organizationId, balance] of balances) await triggerAutoRecharge(trx, organizationId, balance, recharge.provider, recharge.bounds, now);
     for (const [, sum] of [...counters].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const after = await addSpent(trx, sum.scope, sum.scopeId, sum.period, sum.amount);
       if (sum.amount === 0n) continue;

@@ -168,6 +168,8 @@ export interface OrganizationTiersTable {
   organization_id: string;
   tier: string;
   updated_at: Int;
+  /** operator | purchases | null (onboarding) */
+  set_by?: string | null;
 }
 
 export interface ProjectRateLimitsTable {
@@ -233,6 +235,101 @@ export interface SpendCountersTable {
   spent_picos: Int;
 }
 
+export interface BillingCustomersTable {
+  organization_id: string;
+  /** test | stripe */
+  provider: string;
+  customer_ref: string;
+  created_at: Int;
+}
+
+/** A saved card: the provider's token, brand, last 4 and expiry; never a card number. */
+export interface PaymentMethodsTable {
+  id: string;
+  organization_id: string;
+  provider: string;
+  token: string;
+  brand: string;
+  last4: string;
+  exp_month: Int;
+  exp_year: Int;
+  created_by: string | null;
+  created_at: Int;
+  removed_at: NullableInt;
+}
+
+export interface PurchasesTable {
+  id: string;
+  organization_id: string;
+  /** manual | auto_recharge */
+  source: string;
+  amount_picos: Int;
+  payment_method_id: string;
+  provider: string;
+  /** pending | requires_action | succeeded | failed */
+  status: string;
+  idempotency_key: string | null;
+  charge_ref: string | null;
+  client_secret: string | null;
+  attempts: Int;
+  next_attempt_at: Int;
+  lease_until: NullableInt;
+  failure_code: string | null;
+  failure_message: string | null;
+  receipt_number: string | null;
+  ledger_entry_id: string | null;
+  created_by: string | null;
+  created_at: Int;
+  updated_at: Int;
+  completed_at: NullableInt;
+}
+
+export interface AutoRechargeTable {
+  organization_id: string;
+  enabled: Int;
+  threshold_picos: Int;
+  target_picos: Int;
+  payment_method_id: string;
+  /** 1 until a crossing below the threshold creates its recharge, and again once that one succeeded. */
+  armed: Int;
+  consecutive_failures: Int;
+  disabled_reason: string | null;
+  last_purchase_id: string | null;
+  updated_by: string | null;
+  updated_at: Int;
+}
+
+export interface BillingProfilesTable {
+  organization_id: string;
+  legal_name: string | null;
+  email: string | null;
+  /** JSON: line1, line2, city, postal_code, state, country. */
+  address: string | null;
+  tax_id: string | null;
+  updated_at: Int;
+}
+
+export interface BillingSequencesTable {
+  name: string;
+  value: Int;
+}
+
+export interface StripeWebhookEventsTable {
+  id: string;
+  type: string;
+  received_at: Int;
+}
+
+/** The embedded test provider's record of charges by idempotency key (its "network side"). */
+export interface TestPaymentChargesTable {
+  idempotency_key: string;
+  token: string;
+  amount_cents: Int;
+  outcome: string;
+  charge_ref: string;
+  created_at: Int;
+}
+
 export interface Database {
   meta: MetaTable;
   organizations: OrganizationsTable;
@@ -250,4 +347,12 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   spend_budgets: SpendBudgetsTable;
   spend_counters: SpendCountersTable;
+  billing_customers: BillingCustomersTable;
+  payment_methods: PaymentMethodsTable;
+  purchases: PurchasesTable;
+  billing_profiles: BillingProfilesTable;
+  billing_sequences: BillingSequencesTable;
+  stripe_webhook_events: StripeWebhookEventsTable;
+  test_payment_charges: TestPaymentChargesTable;
+  auto_recharge: AutoRechargeTable;
 }

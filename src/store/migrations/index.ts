@@ -7,6 +7,7 @@ import * as m005 from './005-limits-and-spend.js';
 import * as m006 from './006-usage-rollups.js';
 import * as m007 from './007-lean-usage-indexes.js';
 import * as m030 from './030-append-only-ledger.js';
+import * as m031 from './031-payments-and-purchases.js';
 
 /**
  * The ordered list of migrations. Names sort in application order; a new
@@ -21,6 +22,7 @@ export const migrations: Record<string, Migration> = {
   '006-usage-rollups': m006,
   '007-lean-usage-indexes': m007,
   '030-append-only-ledger': m030,
+  '031-payments-and-purchases': m031,
 };
 
 export const migrationProvider: MigrationProvider = {

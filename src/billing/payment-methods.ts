@@ -92,7 +92,8 @@ export async function addCard(db: Kysely<Database>, provider: PaymentProvider, o
 
 export async function startCardSetup(db: Kysely<Database>, provider: PaymentProvider, organizationId: string, now: number): Promise<CardSetup> {
   if (!provider.startCardSetup) {
-    throw new TollgateError('invalid_request', { message: 'The test payment provider takes card details directly: POST /v1/organization/billing/payment_methods with {"card": {...}}.' });
+    // Like the Stripe webhook without Stripe: the resource does not exist with this provider.
+    throw new TollgateError('not_found', { message: 'Card setup is for the Stripe provider. The test payment provider takes card details directly: POST /v1/organization/billing/payment_methods with {"card": {...}}.' });
   }
   const customer = await customerOf(db, provider, organizationId, now);
   return provider.startCardSetup(organizationId, customer!).catch(rethrowPayment);

@@ -1,4 +1,8 @@
-import { OPERATIONS, operationById, runOperation } from '../src/admin/index.js';
+import { OPERATIONS, OPERATOR_OPERATIONS, operationById, runOperation } from '../src/admin/index.js';
+import { onboardOrganization } from '../src/billing/index.js';
+import { parseUsd } from '../src/common/money.js';
+import { createIdentity } from '../src/identity/index.js';
+import { createMailer } from '../src/notify/index.js';
 import { systemClock } from '../src/common/clock.js';
 import { toOpenAIError } from '../src/common/openai-error.js';
 import type { Config } from '../src/config/index.js';
@@ -34,9 +38,11 @@ export function httpAdminClient(baseUrl: string, adminKey: string): AdminClient 
   const root = baseUrl.replace(/\/+$/, '');
   return {
     async call(operationId, input = {}) {
-      const operation = operationById(operationId);
+      // The operator's operations live under /v1/operator, the organization's under /v1/organization.
+      const operatorOp = OPERATOR_OPERATIONS.find((o) => o.id === operationId);
+      const operation = operatorOp ?? operationById(operationId);
       const path = operation.path.replace(/:([a-z_]+)/g, (_, name: string) => encodeURIComponent(input.params?.[name] ?? ''));
-      const url = `${root}/v1/organization${path}${queryString(input.query ?? {}, operation.arrays ?? [])}`;
+      const url = `${root}${operatorOp ? '/v1/operator' : '/v1/organization'}${path}${queryString(input.query ?? {}, operatorOp ? [] : (operationById(operationId).arrays ?? []))}`;
       let response: Response;
       try {
         response = await fetch(url, {
@@ -67,21 +73,35 @@ export async function localAdminClient(config: Config, organization?: string): P
   const logger = pino({ level: 'silent' });
   try {
     if (!(await store.isMigrated())) throw new CliError('the store has pending migrations: run `tollgate migrate` (or start the server once) first');
-    const orgs = await store.db.selectFrom('organizations').select(['id', 'name']).where('status', '=', 'active').execute();
-    const org = organization ? orgs.find((o) => o.id === organization || o.name === organization) : orgs.length === 1 ? orgs[0] : undefined;
-    if (!org) {
-      throw new CliError(organization ? `no active organization '${organization}'` : `choose an organization with --org (${orgs.map((o) => `${o.id} "${o.name}"`).join(', ') || 'none: start the server once to create one'})`);
+    /** The organization an organization command acts in; operator commands need none. */
+    async function chooseOrganization(): Promise<string> {
+      const orgs = await store.db.selectFrom('organizations').select(['id', 'name']).where('status', '=', 'active').execute();
+      const org = organization ? orgs.find((o) => o.id === organization || o.name === organization) : orgs.length === 1 ? orgs[0] : undefined;
+      if (!org) {
+        throw new CliError(organization ? `no active organization '${organization}'` : `choose an organization with --org (${orgs.map((o) => `${o.id} "${o.name}"`).join(', ') || 'none: start the server once to create one'})`);
+      }
+      return org.id;
     }
     const keys = createKeyService({ db: store.db, secret, clock: systemClock });
     const events = config.redis_url ? await createRedisKeyEvents({ url: config.redis_url, prefix: config.redis_prefix, logger }) : createLocalKeyEvents();
     const deps: ControlDeps = { db: store.db, clock: systemClock, keys, events, secret };
-    const actor: Actor = { organizationId: org.id, type: 'cli', id: null, ip: null, userAgent: 'tollgate-cli' };
+    // Whoever runs the CLI on the store's machine is the operator.
+    const shell = { type: 'cli', id: null, ip: null, userAgent: 'tollgate-cli', operator: true } as const;
+    const onboard = (db: typeof store.db, id: string, now: number) => onboardOrganization(db, id, { tier: config.limits.new_organization_tier, trialGrant: parseUsd(config.billing.trial_grant_usd), now });
+    const mailer = createMailer({ smtpUrl: config.smtp_url, from: config.smtp_from, logger });
+    const identity = createIdentity({ config, db: store.db, clock: systemClock, secret, logger, mailer, onboard, baseUrl: () => config.public_url ?? `http://${config.server.host}:${config.server.port}` });
     return {
       async call(operationId, input = {}) {
-        const operation = OPERATIONS.find((o) => o.id === operationId)!;
         try {
+          const operatorOp = OPERATOR_OPERATIONS.find((o) => o.id === operationId);
+          if (operatorOp) {
+            return await operatorOp.handler({ control: deps, identity: identity.deps, onboard, actor: { ...shell, organizationId: '' } }, { params: input.params ?? {}, query: input.query ?? {}, body: input.body });
+          }
+          const operation = OPERATIONS.find((o) => o.id === operationId)!;
+          const actor: Actor = { ...shell, organizationId: await chooseOrganization() };
           return await runOperation(operation, { deps, actor }, { params: input.params ?? {}, query: input.query ?? {}, body: input.body });
         } catch (err) {
+          if (err instanceof CliError) throw err;
           const shaped = toOpenAIError(err, 'local');
           if (shaped.status >= 500) throw err;
           throw new CliError(`${shaped.status}: ${shaped.body.error.message}`);
@@ -90,6 +110,7 @@ export async function localAdminClient(config: Config, organization?: string): P
       async close() {
         await keys.close();
         await events.close();
+        await mailer.close();
         await store.close();
       },
     };

@@ -77,7 +77,7 @@ withConfig(program.command('start').description('Start the server (creates the s
       const { startTollgate } = await import('../src/tollgate.js');
       const { firstRunBanner } = await import('../src/banner.js');
       const tollgate = await startTollgate(config);
-      if (tollgate.bootstrapped) process.stdout.write(firstRunBanner(tollgate.bootstrapped, tollgate.url));
+      if (tollgate.bootstrapped) process.stdout.write(firstRunBanner(tollgate.bootstrapped, tollgate.url, config.public_url ?? tollgate.url));
       tollgate.services.logger.info({ url: tollgate.url }, `Tollgate listening on ${tollgate.url}`);
       const stop = (signal: string) => {
         tollgate.services.logger.info({ signal }, 'signal received');

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { registerAccountCommands } from './manage-accounts.js';
+import { registerPeopleCommands } from './manage-people.js';
 import { act, listFlags, secretNotice, withConnection } from './manage-common.js';
 import { formatList, formatObject, int, parseDuration, parsePermissions, parseTime } from './manage-format.js';
 
@@ -47,6 +48,7 @@ export function registerManagementCommands(program: Command): void {
   registerKeyCommands(program);
   registerAccountCommands(program);
   registerAuditCommand(program);
+  registerPeopleCommands(program);
 }
 
 function registerProjectCommands(program: Command): void {

@@ -10,9 +10,12 @@ import type { Admission } from './gateway/index.js';
 import { checkTierSettings, createLimits, limitsAdminRoutes, type Limits } from './limits/index.js';
 import { createUsageRecorder, startBatchWriter, type UsageRecorder } from './metering/index.js';
 import { createMetrics } from './metrics/index.js';
+import { createMailer, type Mailer } from './notify/index.js';
+import { createIdentity, type Identity } from './identity/index.js';
 import { createPriceCatalogue, pricingRoutes, type PriceCatalogue } from './pricing/index.js';
 import { createCredentialStore, createProviderRegistry, withEnvProviders, type ProviderRegistry } from './providers/index.js';
-import { providerCredentialRoutes } from './admin/index.js';
+import { operatorPlugin, peopleAdminRoutes, providerCredentialRoutes } from './admin/index.js';
+import { issueToken } from './identity/index.js';
 import { createCatalogue, createRouter, type Catalogue, type Router } from './routing/index.js';
 import { resolveServerSecret, type ServerSecret } from './secrets/index.js';
 import { buildApp } from './server/index.js';
@@ -39,6 +42,10 @@ export interface Services {
   recorder: UsageRecorder;
   /** Payment provider, purchases, auto-recharge worker. */
   billing: Billing;
+  /** The one mailer: SMTP when `smtp_url` is set, else one log line per mail. */
+  mailer: Mailer;
+  /** Accounts, sessions and sign-in. */
+  identity: Identity;
 }
 
 export interface Tollgate {
@@ -105,6 +112,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       organizationName: config.bootstrap.organization_name,
       projectName: config.bootstrap.project_name,
       onOrganizationCreated: (db, id, now) => onboardOrganization(db, id, { tier: config.limits.bootstrap_tier, trialGrant: parseUsd(config.billing.trial_grant_usd), now }),
+      createSetupToken: (db) => issueToken({ db, clock, secret }, { purpose: 'setup', userId: null }, db),
     });
     const env = options.env ?? process.env;
     const credentials = createCredentialStore({ db: store.db, secret, clock });
@@ -132,8 +140,12 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       now: clock.now,
     });
     limits = createLimits({ config, db: store.db, prices, recorder, clock, logger, keys });
+    const mailer = createMailer({ smtpUrl: config.smtp_url, from: config.smtp_from, logger });
+    let url = '';
+    const onboard = (db: typeof store.db, id: string, now: number) => onboardOrganization(db, id, { tier: config.limits.new_organization_tier, trialGrant: parseUsd(config.billing.trial_grant_usd), now });
+    const identity = createIdentity({ config, db: store.db, clock, secret, logger, mailer, baseUrl: () => config.public_url ?? url, onboard });
     billing = createBilling({ config, db: store.db, clock, logger, invalidate: limits.policies.invalidate });
-    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management, billing };
+    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management, mailer, identity, billing };
     const app = await buildApp({
       logger,
       bodyLimit: config.server.body_limit_bytes,
@@ -147,11 +159,22 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
         limitsAdminRoutes({ db: store.db, clock, catalogue, limits, control: management.control }),
         billingAdminRoutes({ db: store.db, clock, limits, keys, config, authority: billing.authority }),
         paymentRoutes(billing),
-        providerCredentialRoutes({ db: store.db, providers, credentials }),
+        providerCredentialRoutes({ db: store.db, providers, credentials, clock }),
+        peopleAdminRoutes({ control: management.control, identity: identity.deps }),
       ],
-      publicRoutes: [publicRoutes(management.control, management.authThrottle), stripeWebhookRoutes(billing)],
+      adminAuth: {
+        sessions: identity.sessionPrincipal,
+        organizationExists: async (id) => (await store.db.selectFrom('organizations').select('id').where('id', '=', id).executeTakeFirst()) !== undefined,
+      },
+      publicRoutes: [
+        publicRoutes(management.control, management.authThrottle, identity.routes),
+        identity.plugin,
+        stripeWebhookRoutes(billing),
+        async (root) => {
+          await root.register(operatorPlugin({ keys, authThrottle: management!.authThrottle, control: management!.control, identity: identity.deps, onboard }), { prefix: '/v1/operator' });
+        },
+      ],
     });
-    let url = '';
     if (options.listen !== false) {
       await app.listen({ host: config.server.host, port: config.server.port });
       const address = app.server.address();
@@ -201,6 +224,7 @@ async function shutdown(app: FastifyInstance, services: Services, deadlineMs: nu
   await services.providers.close().catch(() => {});
   await services.usageMaintenance.stop();
   await services.management.close().catch(() => {});
+  await services.mailer.close().catch(() => {});
   await services.store.close();
   logger.info('stopped');
 }

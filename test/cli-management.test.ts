@@ -100,6 +100,8 @@ describe('tollgate projects / keys / audit', { timeout: 120_000 }, () => {
       ...['create', 'list', 'delete'].map((n) => `service-accounts ${n}`),
       ...['create', 'list', 'revoke'].map((n) => `admin-keys ${n}`),
       'tollgate audit',
+      ...['list', 'create', 'show', 'disable', 'enable'].map((n) => `users ${n}`),
+      ...['list', 'create', 'show', 'disable', 'enable'].map((n) => `orgs ${n}`),
     ]);
     for (const command of leaves) {
       let help = '';

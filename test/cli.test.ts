@@ -23,6 +23,13 @@ describe('tollgate start, as a newcomer runs it', () => {
       expect(completion.object).toBe('chat.completion');
       expect(completion.model).toBe('tollgate-sim');
       expect(completion.choices[0]!.message.content).toMatch(/^This is a simulated reply to "Hello!": /);
+      // The setup link printed with the keys makes the operator, once.
+      const token = /\/setup\?token=([A-Za-z0-9_-]{43})\n/.exec(out)![1]!;
+      const setup = (body: unknown) => fetch(`${server.url}/v1/auth/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const made = await setup({ token, email: 'you@example.com', password: 'tangerine-harbor-lamp-7' });
+      expect(made.status).toBe(200);
+      expect(((await made.json()) as { user: { operator: boolean } }).user.operator).toBe(true);
+      expect((await setup({ token, email: 'me@example.com', password: 'tangerine-harbor-lamp-7' })).status).toBe(400);
     } finally {
       expect(await server.stop()).toBe(0);
     }

@@ -101,15 +101,15 @@ describe('upstream credentials', () => {
     expect(((await missing.json()) as { error: { param: string } }).error.param).toBe('api_key');
   });
 
-  it('takes the oldest organization as the operator in a store bootstrapped before the operator was recorded', async () => {
+  it('takes the operator\'s authority from the key: an admin key the operator makes has it, one its organization makes without the operator has not', async () => {
+    const made = await (await admin('POST', '/admin_api_keys', { name: 'ops deputy' })).json() as { value: string; id: string };
+    expect((await admin('GET', '/providers', undefined, made.value)).status).toBe(200);
     const db = tg.services.store.db;
-    const recorded = await db.selectFrom('meta').select('value').where('key', '=', 'operator_organization').executeTakeFirstOrThrow();
-    await db.deleteFrom('meta').where('key', '=', 'operator_organization').execute();
-    try {
-      expect((await admin('GET', '/providers')).status).toBe(200);
-    } finally {
-      await db.insertInto('meta').values({ key: 'operator_organization', value: recorded.value }).execute();
-    }
+    const plain = await tg.services.keys.create({ kind: 'admin', organizationId: tg.organizationId, projectId: null, name: 'made by an Owner' });
+    const refused = await admin('GET', '/providers', undefined, plain.secret);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('permission_denied');
+    expect((await db.selectFrom('api_keys').select('operator').where('id', '=', made.id).executeTakeFirstOrThrow()).operator).toBe(1n);
   });
 
   it('never puts an upstream key in an error answer', async () => {

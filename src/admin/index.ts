@@ -4,3 +4,5 @@ export { OPERATIONS, operationById } from './operations.js';
 export { runOperation, type Operation, type OperationContext } from './operation.js';
 export { openApiDocument } from './openapi.js';
 export { providerCredentialRoutes, type ProviderCredentialDeps } from './provider-credentials.js';
+export { peopleAdminRoutes, type PeopleAdminDeps } from './people-routes.js';
+export { operatorPlugin, OPERATOR_OPERATIONS, type OperatorOperation, type OperatorContext } from './operator.js';

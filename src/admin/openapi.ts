@@ -7,6 +7,9 @@ import { estimateBody } from '../pricing/routes.js';
 import { OPERATIONS } from './operations.js';
 import type { Operation } from './operation.js';
 import { leakBody } from './schemas.js';
+import type { AccountRoute } from '../identity/index.js';
+import { inviteBody, orgRoleBody, pageQuery as peoplePageQuery, projectRoleBody, projectUserBody, userListQuery } from './people-routes.js';
+import { OPERATOR_OPERATIONS } from './operator.js';
 
 /**
  * The OpenAPI 3.1 document served at /openapi.json, generated from the same
@@ -28,12 +31,7 @@ function jsonSchema(schema: z.ZodType): Json {
 }
 
 function queryParameters(operation: Operation): Json[] {
-  if (!operation.query) return [];
-  const schema = jsonSchema(operation.query) as { properties?: Record<string, Json> };
-  return Object.entries(schema.properties ?? {}).map(([name, property]) => {
-    const many = operation.arrays?.includes(name);
-    return { name: many ? `${name}[]` : name, in: 'query', required: false, schema: property, ...(many ? { style: 'form', explode: true } : {}) };
-  });
+  return operation.query ? queryOf(operation.query, [...(operation.arrays ?? [])]) : [];
 }
 
 function zodQuery(schema: z.ZodObject): Json[] {
@@ -123,8 +121,28 @@ const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: "Sets an upstream provider's API key, sealed in the store. Operator organization only.",
     body: { type: 'object', required: ['api_key'], properties: { api_key: { type: 'string' } }, additionalProperties: false },
   },
-  'DELETE /v1/organization/providers/:provider_id/key': { id: 'deleteProviderKey', summary: "Removes an upstream provider's stored key. Operator organization only." },
+  'DELETE /v1/organization/providers/:provider_id/key': { id: 'deleteProviderKey', summary: "Removes an upstream provider's stored key. Operator only." },
+  'GET /v1/organization/users': { id: 'listUsers', summary: 'Members of the organization (`organization.user`: email, name, role owner|reader), paged; `emails[]` filters.', query: queryOf(userListQuery, ['emails']) },
+  'GET /v1/organization/users/:user_id': { id: 'retrieveUser', summary: 'One member of the organization.' },
+  'POST /v1/organization/users/:user_id': { id: 'modifyUser', summary: "Changes a member's role (owner or reader); the last Owner cannot be demoted.", body: orgRoleBody },
+  'DELETE /v1/organization/users/:user_id': { id: 'deleteUser', summary: 'Removes a member (a member may remove themselves): their project memberships end and every key they created is revoked; the last Owner cannot leave.' },
+  'GET /v1/organization/invites': { id: 'listInvites', summary: 'Invitations of the organization (pending, accepted, expired), paged.', query: queryOf(peoplePageQuery) },
+  'POST /v1/organization/invites': { id: 'inviteUser', summary: 'Invites an address (role, projects; none given: the default project as member) by a single-use link bound to that address, valid 7 days.', body: inviteBody },
+  'GET /v1/organization/invites/:invite_id': { id: 'retrieveInvite', summary: 'One invitation.' },
+  'DELETE /v1/organization/invites/:invite_id': { id: 'deleteInvite', summary: 'Revokes a pending invitation: its link stops working.' },
+  'GET /v1/organization/projects/:project_id/users': { id: 'listProjectUsers', summary: 'Members of a project (`organization.project.user`, role owner|member), paged.', query: queryOf(peoplePageQuery) },
+  'POST /v1/organization/projects/:project_id/users': { id: 'createProjectUser', summary: 'Adds a member of the organization (user_id or email) to the project.', body: projectUserBody },
+  'GET /v1/organization/projects/:project_id/users/:user_id': { id: 'retrieveProjectUser', summary: 'One member of a project.' },
+  'POST /v1/organization/projects/:project_id/users/:user_id': { id: 'modifyProjectUser', summary: "Changes a project member's role.", body: projectRoleBody },
+  'DELETE /v1/organization/projects/:project_id/users/:user_id': { id: 'deleteProjectUser', summary: 'Removes a member from the project; the keys they created in it are revoked.' },
 };
+
+function queryOf(schema: z.ZodType, arrays: string[] = []): Json[] {
+  const properties = (jsonSchema(schema) as { properties?: Record<string, Json> }).properties ?? {};
+  return Object.entries(properties).map(([name, property]) =>
+    arrays.includes(name) ? { name: `${name}[]`, in: 'query', required: false, schema: property, style: 'form', explode: true } : { name, in: 'query', required: false, schema: property },
+  );
+}
 
 function routeObject(route: string, endpoint: Endpoint, doc: RouteDoc): Json {
   const path = route.slice(route.indexOf(' ') + 1);
@@ -156,8 +174,33 @@ function routeObject(route: string, endpoint: Endpoint, doc: RouteDoc): Json {
   };
 }
 
-export function openApiDocument(): Json {
+/** A route of the account and session API: a session cookie (and, for writes, its CSRF token) or nothing. */
+function accountObject(route: AccountRoute): Json {
+  const write = route.method !== 'GET';
+  const csrf = route.session && write ? [{ name: 'X-CSRF-Token', in: 'header', required: true, schema: { type: 'string' }, description: 'The csrf_token of the session (sign-in answer, GET /v1/me, or the tollgate_csrf cookie).' }] : [];
+  return {
+    operationId: route.id,
+    summary: route.summary,
+    tags: ['Accounts and sessions'],
+    security: route.session ? [{ SessionCookie: [] }] : [],
+    parameters: [...pathParameters(route.path), ...csrf],
+    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } } } : {}),
+    responses: {
+      [route.status ?? 200]: { description: route.returns, content: { 'application/json': { schema: { type: 'object' } } } },
+      400: errorResponse('Invalid input; `error.param` names the parameter (`weak_password`, `invalid_token` for a used or expired link).'),
+      401: errorResponse(route.session ? 'Not signed in, or the session ended (`not_signed_in`).' : 'Wrong email or password (`invalid_credentials`), the same for an unknown address.'),
+      403: errorResponse('A cross-site request, or a write without the CSRF token (`csrf_token_invalid`); a disabled account.'),
+      429: errorResponse('Too many failed sign-ins, mails or codes; `retry-after` says when to try again.'),
+    },
+  };
+}
+
+export function openApiDocument(accountRoutes: readonly AccountRoute[] = []): Json {
   const paths: Record<string, Json> = {};
+  for (const route of accountRoutes) {
+    const path = toOpenApiPath(route.path);
+    paths[path] = { ...(paths[path] ?? {}), [route.method.toLowerCase()]: accountObject(route) };
+  }
   for (const operation of OPERATIONS) {
     const path = toOpenApiPath(`${PREFIX}${operation.path}`);
     paths[path] = { ...(paths[path] ?? {}), [operation.method.toLowerCase()]: operationObject(operation) };
@@ -168,6 +211,27 @@ export function openApiDocument(): Json {
     const [method, routePath] = route.split(' ') as [string, string];
     const path = toOpenApiPath(routePath);
     paths[path] = { ...(paths[path] ?? {}), [method.toLowerCase()]: routeObject(route, endpoint as Endpoint, doc) };
+  }
+  for (const operation of OPERATOR_OPERATIONS) {
+    const path = toOpenApiPath(`/v1/operator${operation.path}`);
+    paths[path] = {
+      ...(paths[path] ?? {}),
+      [operation.method.toLowerCase()]: {
+        operationId: operation.id,
+        summary: operation.summary,
+        tags: ['Operator API'],
+        security: [{ OperatorAuth: [] }, { SessionCookie: [] }],
+        parameters: [...pathParameters(operation.path), ...(operation.query ? queryOf(operation.query) : [])],
+        ...(operation.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(operation.body) } } } } : {}),
+        responses: {
+          200: { description: operation.returns, content: { 'application/json': { schema: { type: 'object' } } } },
+          400: errorResponse('Invalid input; `error.param` names the parameter.'),
+          401: errorResponse('No key or session, or an invalid one.'),
+          403: errorResponse('Not the operator (an operator session, or an admin key with the operator\'s authority).'),
+          404: errorResponse('No such organization or account.'),
+        },
+      },
+    };
   }
   paths['/v1/leaks'] = {
     post: {
@@ -189,7 +253,7 @@ export function openApiDocument(): Json {
     info: {
       title: 'Tollgate API',
       version: '1',
-      description: 'The OpenAI-compatible inference API under /v1 (project keys) and the admin API under /v1/organization (admin keys), plus Tollgate extensions.',
+      description: 'The OpenAI-compatible inference API under /v1 (project keys), the admin API under /v1/organization (admin keys), the account and session API under /v1/auth and /v1/me (session cookies), plus Tollgate extensions.',
     },
     servers: [{ url: '/' }],
     paths,
@@ -197,6 +261,8 @@ export function openApiDocument(): Json {
       securitySchemes: {
         AdminApiKeyAuth: { type: 'http', scheme: 'bearer', description: 'An admin key (sk-admin-...).' },
         ProjectApiKeyAuth: { type: 'http', scheme: 'bearer', description: 'A project or service account key (sk-proj-..., sk-svcacct-...).' },
+        OperatorAuth: { type: 'http', scheme: 'bearer', description: "An admin key with the operator's authority (the first start's admin key, or one an operator made in the operator organization)." },
+        SessionCookie: { type: 'apiKey', in: 'cookie', name: 'tollgate_session', description: 'A signed-in session (POST /v1/auth/signin). Writes also need the X-CSRF-Token header.' },
       },
       schemas: {
         Error: {

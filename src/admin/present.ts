@@ -35,10 +35,10 @@ function keyDetails(k: KeyRecord): Record<string, unknown> {
   };
 }
 
-export function projectKeyObject(k: KeyRecord, account?: ServiceAccountRecord | null): Record<string, unknown> {
+export function projectKeyObject(k: KeyRecord, account?: ServiceAccountRecord | null, person?: { id: string; email: string; name: string | null } | null): Record<string, unknown> {
   const owner = k.serviceAccountId
     ? { type: 'service_account', service_account: account ? serviceAccountObject(account) : { id: k.serviceAccountId } }
-    : { type: 'user', user: null };
+    : { type: 'user', user: person ? { object: 'organization.user', id: person.id, email: person.email, name: person.name } : null };
   return {
     object: 'organization.project.api_key',
     id: k.id,

@@ -25,7 +25,9 @@ const P = '/projects/:project_id';
 
 async function presentKey(ctx: OperationContext, key: KeyRecord): Promise<Record<string, unknown>> {
   const account = key.serviceAccountId && key.projectId ? await getServiceAccount(ctx.deps, ctx.actor, key.projectId, key.serviceAccountId).catch(() => null) : null;
-  return projectKeyObject(key, account);
+  // A key a person created is theirs: OpenAI's owner.user.
+  const person = key.createdBy?.startsWith('usr_') ? await ctx.deps.db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', key.createdBy).executeTakeFirst() : undefined;
+  return projectKeyObject(key, account, person ?? null);
 }
 
 export const projectOperations: Operation[] = [

@@ -1,36 +1,26 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
 import { TollgateError } from '../common/errors.js';
 import { validApiKey, type CredentialStore, type ProviderRegistry } from '../providers/index.js';
 import type { Database } from '../store/index.js';
+import { recordAudit } from '../control/index.js';
+import { actorOf } from './plugin.js';
+import type { Clock } from '../common/clock.js';
 
 export interface ProviderCredentialDeps {
   db: Kysely<Database>;
   providers: ProviderRegistry;
   credentials: CredentialStore;
+  clock: Clock;
 }
 
 /**
  * Upstream keys of the configured providers, under /v1/organization/providers.
- * They serve every organization of the instance, so only admins of the
- * operator organization (the one created at bootstrap, recorded in `meta`) may change
- * them. Answers say where a key comes from and when it was set; never the key.
+ * They serve every organization of the instance, so only the operator may
+ * read or change them (the routes are `operator` in gateway/scopes.ts).
+ * Answers say where a key comes from and when it was set; never the key.
  */
 export function providerCredentialRoutes(deps: ProviderCredentialDeps): FastifyPluginAsync {
-  /** The organization recorded at bootstrap; a store bootstrapped before that record: the oldest one. */
-  async function operatorOrganization(): Promise<string | undefined> {
-    const recorded = await deps.db.selectFrom('meta').select('value').where('key', '=', 'operator_organization').executeTakeFirst();
-    if (recorded) return recorded.value;
-    const first = await deps.db.selectFrom('organizations').select('id').orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
-    return first?.id;
-  }
-
-  async function requireOperator(request: FastifyRequest): Promise<void> {
-    const operator = await operatorOrganization();
-    if (!operator || request.principal?.organizationId !== operator) {
-      throw new TollgateError('permission_denied', { message: "Upstream provider keys can only be managed by admins of the instance's operator organization." });
-    }
-  }
 
   async function describe(id?: string) {
     const stored = new Map((await deps.credentials.list()).map((c) => [c.providerId, c]));
@@ -50,11 +40,9 @@ export function providerCredentialRoutes(deps: ProviderCredentialDeps): FastifyP
 
   return async (app: FastifyInstance) => {
     app.get('/providers', async (request) => {
-      await requireOperator(request);
       return { object: 'list', data: await describe() };
     });
     app.put('/providers/:provider_id/key', async (request) => {
-      await requireOperator(request);
       const { provider_id: id } = request.params as { provider_id: string };
       await describe(id);
       const body = request.body as { api_key?: unknown } | undefined;
@@ -64,16 +52,18 @@ export function providerCredentialRoutes(deps: ProviderCredentialDeps): FastifyP
       if (!validApiKey(body.api_key)) {
         throw new TollgateError('invalid_value', { param: 'api_key', message: "Invalid 'api_key': expected 1-4096 visible ASCII characters without spaces." });
       }
-      await deps.credentials.set(id, body.api_key, request.principal?.keyId ?? null);
+      await deps.credentials.set(id, body.api_key, request.principal?.userId ?? request.principal?.keyId ?? null);
       await deps.providers.setStoredKey(id, body.api_key);
+      // Never the key: which provider, and when.
+      await recordAudit(deps.db, deps.clock, actorOf(request.principal!, request), { type: 'provider_key.updated', projectId: null, resourceId: id, details: { provider_id: id } });
       return describe(id);
     });
     app.delete('/providers/:provider_id/key', async (request) => {
-      await requireOperator(request);
       const { provider_id: id } = request.params as { provider_id: string };
       await describe(id);
       await deps.credentials.clear(id);
       await deps.providers.setStoredKey(id, null);
+      await recordAudit(deps.db, deps.clock, actorOf(request.principal!, request), { type: 'provider_key.deleted', projectId: null, resourceId: id, details: { provider_id: id } });
       return describe(id);
     });
   };

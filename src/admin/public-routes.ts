@@ -4,6 +4,7 @@ import { reportLeaks, type AuthThrottle, type ControlDeps } from '../control/ind
 import { parseBody } from './operation.js';
 import { openApiDocument } from './openapi.js';
 import { leakBody } from './schemas.js';
+import type { AccountRoute } from '../identity/index.js';
 
 /**
  * Routes that take no key. `POST /v1/leaks` is open on purpose, like GitHub's
@@ -11,9 +12,10 @@ import { leakBody } from './schemas.js';
  * reveals nothing a holder of the secret could not learn by using it, echoes
  * no secret, and shares the failed-authentication throttle.
  */
-export function publicRoutes(control: ControlDeps, throttle?: AuthThrottle): FastifyPluginAsync {
+export function publicRoutes(control: ControlDeps, throttle?: AuthThrottle, accountRoutes: readonly AccountRoute[] = []): FastifyPluginAsync {
+  const document = openApiDocument(accountRoutes);
   return async (app: FastifyInstance) => {
-    app.get('/openapi.json', async () => openApiDocument());
+    app.get('/openapi.json', async () => document);
 
     app.post('/v1/leaks', async (request) => {
       const wait = throttle?.blockedFor(request.ip) ?? 0;

@@ -7,7 +7,7 @@ import { newId } from '../common/ids.js';
 import { TollgateError } from '../common/errors.js';
 import type { Config } from '../config/index.js';
 import { parseRequest } from '../contract/index.js';
-import { listPage, recordAudit, type KeyService } from '../control/index.js';
+import { listPage, recordAudit, type Actor, type KeyService } from '../control/index.js';
 import type { Database } from '../store/index.js';
 import { callerOf, ownProject, signedUsdInput, thresholdsInput, usdInput, usdText } from './admin-common.js';
 import type { BillingAuthority } from './authority.js';
@@ -25,22 +25,19 @@ export interface BillingAdminDeps {
   limits: { tiers: TierTable; policies: { invalidate(id: string): void } };
 }
 
-const organizationField = z.string().min(1).max(100).optional().describe('Operator only: the organization to act on (default: the caller\'s).');
-export const grantBody = z.object({ amount_usd: usdInput, description: z.string().max(500).optional(), organization_id: organizationField }).strict();
+export const grantBody = z.object({ amount_usd: usdInput, description: z.string().max(500).optional() }).strict();
 export const adjustmentBody = z
-  .object({ amount_usd: signedUsdInput, description: z.string().min(1).max(500), organization_id: organizationField })
+  .object({ amount_usd: signedUsdInput, description: z.string().min(1).max(500) })
   .strict();
 export const budgetBody = z.object({ monthly_limit_usd: usdInput.nullable().optional(), thresholds: thresholdsInput.optional() }).strict();
-export const tierBody = z.object({ tier: z.string().min(1).max(100), organization_id: organizationField }).strict();
+export const tierBody = z.object({ tier: z.string().min(1).max(100) }).strict();
 export const ledgerQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(100).default(20),
     after: z.string().max(100).optional(),
     kind: z.enum(['purchase', 'grant', 'usage', 'refund', 'adjustment', 'expiry']).optional(),
-    organization_id: organizationField,
   })
   .strict();
-const organizationQuery = z.object({ organization_id: organizationField }).strict();
 
 /** The organization's credit balance in the API's shape. */
 export function balanceObject(account: CreditAccount, mode: string) {
@@ -83,8 +80,8 @@ export function idempotencyKeyOf(headers: Record<string, unknown>): string | und
 
 /**
  * Admin endpoints for credits, the ledger, the usage tier and budgets. Each
- * acts on the caller's organization, or, for the operator, on the one named
- * by `organization_id`; grants, adjustments and tier overrides are the
+ * acts on the organization the caller acts in (the operator names any one in
+ * `OpenAI-Organization`); grants, adjustments and tier overrides are the
  * operator's alone (`authority.ts`).
  */
 export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
@@ -107,7 +104,7 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
     };
   }
 
-  async function setBudget(scope: BudgetScope, scopeId: string, organizationId: string, body: unknown) {
+  async function setBudget(scope: BudgetScope, scopeId: string, organizationId: string, body: unknown, who: Actor) {
     const input = parseRequest(budgetBody, body);
     const current = await readBudget(db, scope, scopeId);
     const effective = effectiveBudget(current, scope, defaults);
@@ -121,6 +118,12 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
       },
       clock.now(),
     );
+    await recordAudit(db, clock, who, {
+      type: 'budget.updated',
+      projectId: scope === 'project' ? scopeId : null,
+      resourceId: scopeId,
+      details: { scope, monthly_limit_usd: input.monthly_limit_usd === undefined ? undefined : input.monthly_limit_usd === null ? null : usdText(input.monthly_limit_usd), thresholds: input.thresholds },
+    });
     deps.limits.policies.invalidate(scope === 'organization' ? organizationId : scopeId);
     return budgetObject(scope, scopeId);
   }
@@ -148,11 +151,11 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
 
   async function postCredit(request: FastifyRequest, reply: FastifyReply, kind: 'grant' | 'adjustment') {
     const input = parseRequest(kind === 'grant' ? grantBody : adjustmentBody, request.body);
-    const organizationId = await authority.authorize(request.principal, 'operate', input.organization_id);
+    const organizationId = authority.authorize(request.principal, 'operate');
     if (kind === 'grant' && input.amount_usd <= 0n) throw new TollgateError('invalid_value', { param: 'amount_usd', message: 'amount_usd must be more than 0.' });
     if (input.amount_usd === 0n) throw new TollgateError('invalid_value', { param: 'amount_usd', message: 'amount_usd must not be 0.' });
     const key = idempotencyKeyOf(request.headers);
-    const actor = { ...actorOf(request.principal!, request), organizationId };
+    const actor = actorOf(request.principal!, request);
     const now = clock.now();
     const { entry, created } = await db.transaction().execute(async (trx) => {
       const posted = await postEntry(trx, {
@@ -180,8 +183,7 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
 
   return async (app: FastifyInstance) => {
     app.get('/credits', async (request) => {
-      const query = parseRequest(organizationQuery, request.query ?? {});
-      const organizationId = await authority.authorize(request.principal, 'view', query.organization_id);
+      const organizationId = authority.authorize(request.principal, 'view');
       return balanceObject(await readAccount(db, organizationId), deps.config.billing.mode);
     });
 
@@ -190,7 +192,7 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
 
     app.get('/credits/ledger', async (request) => {
       const query = parseRequest(ledgerQuery, request.query ?? {});
-      const organizationId = await authority.authorize(request.principal, 'view', query.organization_id);
+      const organizationId = authority.authorize(request.principal, 'view');
       let beforeSeq: number | undefined;
       if (query.after) {
         const row = await db.selectFrom('ledger_entries').select('seq').where('organization_id', '=', organizationId).where('id', '=', query.after).executeTakeFirst();
@@ -202,32 +204,30 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
     });
 
     app.get('/limits/tier', async (request) => {
-      const query = parseRequest(organizationQuery, request.query ?? {});
-      const organizationId = await authority.authorize(request.principal, 'view', query.organization_id);
-      return tierObject(organizationId);
+      return tierObject(authority.authorize(request.principal, 'view'));
     });
 
     app.post('/limits/tier', async (request) => {
       const input = parseRequest(tierBody, request.body);
-      const organizationId = await authority.authorize(request.principal, 'operate', input.organization_id);
+      const organizationId = authority.authorize(request.principal, 'operate');
       const { tier } = input;
       if (deps.limits.tiers.limits(tier) === undefined) {
         throw new TollgateError('invalid_value', { param: 'tier', message: `Unknown usage tier '${tier.slice(0, 100)}'. Known tiers: ${deps.limits.tiers.names().join(', ')}.` });
       }
-      const actor = { ...actorOf(request.principal!, request), organizationId };
+      const actor = actorOf(request.principal!, request);
       await db.transaction().execute(async (trx) => {
         const before = await readTier(trx, organizationId);
         await setTier(trx, organizationId, tier, clock.now(), 'operator');
-        await recordAudit(trx, clock, actor, { type: 'usage_tier.updated', projectId: null, resourceId: organizationId, details: { from: before, to: tier, by: 'operator' } });
+        await recordAudit(trx, clock, actor, { type: 'tier.updated', projectId: null, resourceId: organizationId, details: { changes: { tier: { from: before, to: tier } } } });
       });
       deps.limits.policies.invalidate(organizationId);
       return tierObject(organizationId);
     });
 
-    app.get('/budget', async (request) => budgetObject('organization', await authority.authorize(request.principal, 'view')));
+    app.get('/budget', async (request) => budgetObject('organization', authority.authorize(request.principal, 'view')));
     app.post('/budget', async (request) => {
-      const organizationId = await authority.authorize(request.principal, 'view');
-      return setBudget('organization', organizationId, organizationId, request.body);
+      const organizationId = authority.authorize(request.principal, 'manage');
+      return setBudget('organization', organizationId, organizationId, request.body, actorOf(request.principal!, request));
     });
 
     app.get('/projects/:projectId/budget', async (request) => {
@@ -240,7 +240,7 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
       const { organizationId } = callerOf(request.principal);
       const { projectId } = request.params as { projectId: string };
       await ownProject(db, organizationId, projectId);
-      return setBudget('project', projectId, organizationId, request.body);
+      return setBudget('project', projectId, organizationId, request.body, actorOf(request.principal!, request));
     });
   };
 }

@@ -1,64 +1,53 @@
-import type { Kysely } from 'kysely';
 import { TollgateError } from '../common/errors.js';
 import type { KeyPrincipal } from '../control/index.js';
-import type { Database } from '../store/index.js';
 
 /**
  * Who may do what with money, in one place.
  *
- * - `view`: read the balance, ledger, tier, receipts: any admin key of the organization
- *   with the billing read scope (checked by the route table before this).
- * - `manage`: buy credit, add or remove payment methods, change auto-recharge: the
- *   organization's Owner, or the operator. An admin key of the organization stands for
- *   its Owner (it is made by, and acts for, the organization's administration).
- * - `operate`: credit grants, adjustments and tier overrides, for any organization: the
- *   operator only, i.e. an admin key of the operator organization (the one created at
- *   first start). An organization can never grant itself money or limits.
+ * - `view`: read the balance, ledger, tier, purchases, receipts: an admin key of the
+ *   organization, or a signed-in member the route's session rule lets in (an Owner).
+ * - `manage`: buy credit, add or remove payment methods, change auto-recharge and
+ *   budgets: the organization's Owner (a session with the Owner role, or an admin key,
+ *   which only Owners can create), or the operator.
+ * - `operate`: credit grants, adjustments and tier overrides: the operator only (an
+ *   operator session or operator admin key). An organization can never grant itself
+ *   money or limits.
  *
- * Every billing route calls `authorizeBilling` and acts on the organization it returns.
+ * The organization is the one the caller acts in: its own, or for the operator any one
+ * it names in the `OpenAI-Organization` header (the admin plugin checks it exists).
+ * Every billing route calls `authorize` and acts on the organization it returns.
  */
 export type BillingPower = 'view' | 'manage' | 'operate';
 
 export interface BillingAuthority {
-  /** The organization the caller may act on with `power`: its own, or (operator only) `target`. */
-  authorize(principal: KeyPrincipal | undefined, power: BillingPower, target?: string): Promise<string>;
-  isOperator(principal: KeyPrincipal): Promise<boolean>;
+  /** The organization the caller acts in, once it may use `power` there. */
+  authorize(principal: KeyPrincipal | undefined, power: BillingPower): string;
 }
 
-export function createBillingAuthority(db: Kysely<Database>): BillingAuthority {
-  // The operator organization is written once, at bootstrap; it is read once here.
-  let operator: Promise<string | null> | null = null;
-  const operatorOrganization = () =>
-    (operator ??= db
-      .selectFrom('meta')
-      .select('value')
-      .where('key', '=', 'operator_organization')
-      .executeTakeFirst()
-      .then((row) => row?.value ?? null)
-      .catch((err: unknown) => {
-        operator = null;
-        throw err;
-      }));
+export function isOperator(principal: KeyPrincipal): boolean {
+  return principal.operator === true;
+}
 
-  async function isOperator(principal: KeyPrincipal): Promise<boolean> {
-    return principal.kind === 'admin' && principal.organizationId === (await operatorOrganization());
-  }
+/** An Owner of the organization the principal acts in: an admin key, or a session with the Owner role. */
+function isOwner(principal: KeyPrincipal): boolean {
+  return principal.kind === 'admin' || (principal.kind === 'session' && principal.role === 'owner');
+}
 
+export function createBillingAuthority(): BillingAuthority {
   return {
-    isOperator,
-    async authorize(principal, power, target) {
+    authorize(principal, power) {
       if (!principal) throw new TollgateError('missing_api_key');
-      const own = principal.organizationId;
-      const operatorCaller = await isOperator(principal);
-      if (power === 'operate' && !operatorCaller) {
-        throw new TollgateError('permission_denied', { message: 'Only the operator of this Tollgate instance may grant credits, adjust balances or override usage tiers.' });
+      if (principal.kind !== 'admin' && principal.kind !== 'session') {
+        throw new TollgateError('permission_denied', { message: 'Billing needs an admin API key (sk-admin-...) or a signed-in Owner.' });
       }
-      if (principal.kind !== 'admin') throw new TollgateError('permission_denied', { message: 'Billing needs an admin API key (sk-admin-...).' });
-      if (target === undefined || target === own) return own;
-      if (!operatorCaller) throw new TollgateError('not_found', { message: `No such organization: ${target.slice(0, 100)}` });
-      const exists = await db.selectFrom('organizations').select('id').where('id', '=', target).executeTakeFirst();
-      if (!exists) throw new TollgateError('not_found', { message: `No such organization: ${target.slice(0, 100)}` });
-      return target;
+      const operator = isOperator(principal);
+      if (power === 'operate' && !operator) {
+        throw new TollgateError('permission_denied', { message: 'Only the operator of this Tollgate may grant credits, adjust balances or override usage tiers.' });
+      }
+      if (power === 'manage' && !operator && !isOwner(principal)) {
+        throw new TollgateError('permission_denied', { message: "Only the organization's Owner (or the operator) may buy credit, change payment methods, auto-recharge or budgets." });
+      }
+      return principal.organizationId;
     },
   };
 }

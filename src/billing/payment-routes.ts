@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { actorOf } from '../admin/plugin.js';
 import { unixSeconds } from '../common/clock.js';
@@ -72,17 +72,14 @@ export function purchaseObject(purchase: Purchase) {
 const CENT = PICOS_PER_USD / 100n;
 
 /**
- * Payment methods, purchases and auto-recharge of the caller's organization
- * (or, for the operator, of `organization_id`). Changing any of them is the
- * Owner's or the operator's (`authority.ts`: manage).
+ * Payment methods, purchases and auto-recharge of the organization the caller
+ * acts in. Changing any of them is the Owner's or the operator's
+ * (`authority.ts`: manage).
  */
 export function paymentRoutes(billing: Billing): FastifyPluginAsync {
   const { db, clock } = billing.purchases;
   const { authority, provider, bounds } = billing;
 
-  const organizationQuery = z.object({ organization_id: z.string().min(1).max(100).optional() }).strict();
-  const target = (request: FastifyRequest) => parseRequest(organizationQuery, (request.query as object | undefined) ?? {}).organization_id;
-  const actorFor = (request: FastifyRequest, organizationId: string) => ({ ...actorOf(request.principal!, request), organizationId });
 
   async function autoRechargeObject(organizationId: string) {
     const settings = await readAutoRecharge(db, organizationId);
@@ -100,24 +97,24 @@ export function paymentRoutes(billing: Billing): FastifyPluginAsync {
 
   return async (app: FastifyInstance) => {
     app.get('/billing/payment_methods', async (request) => {
-      const organizationId = await authority.authorize(request.principal, 'view', target(request));
+      const organizationId = authority.authorize(request.principal, 'view');
       return listPage((await listPaymentMethods(db, organizationId)).map(paymentMethodObject), false);
     });
 
     app.post('/billing/payment_methods/setup', async (request) => {
-      const organizationId = await authority.authorize(request.principal, 'manage', target(request));
+      const organizationId = authority.authorize(request.principal, 'manage');
       const setup = await startCardSetup(db, provider, organizationId, clock.now());
       return { object: 'billing.card_setup', provider: provider.name, setup_intent: setup.setupRef, client_secret: setup.clientSecret, publishable_key: setup.publishableKey };
     });
 
     app.post('/billing/payment_methods', async (request, reply) => {
-      const organizationId = await authority.authorize(request.principal, 'manage', target(request));
+      const organizationId = authority.authorize(request.principal, 'manage');
       const input = parseRequest(cardBody, request.body);
       if ((input.card === undefined) === (input.setup_intent === undefined)) {
         throw new TollgateError('invalid_request', { param: 'card', message: 'Send either `card` (the test provider) or `setup_intent` (Stripe), not both and not neither.' });
       }
       const now = clock.now();
-      const actor = actorFor(request, organizationId);
+      const actor = actorOf(request.principal!, request);
       const method = input.card
         ? await addCard(db, provider, organizationId, { number: input.card.number, expMonth: input.card.exp_month, expYear: input.card.exp_year, cvc: input.card.cvc }, actor.id, now)
         : await finishCardSetup(db, provider, organizationId, input.setup_intent!, actor.id, now);
@@ -127,22 +124,22 @@ export function paymentRoutes(billing: Billing): FastifyPluginAsync {
     });
 
     app.delete('/billing/payment_methods/:payment_method_id', async (request) => {
-      const organizationId = await authority.authorize(request.principal, 'manage', target(request));
+      const organizationId = authority.authorize(request.principal, 'manage');
       const { payment_method_id: id } = request.params as { payment_method_id: string };
       const method = await removePaymentMethod(db, provider, organizationId, id, clock.now());
-      await recordAudit(db, clock, actorFor(request, organizationId), { type: 'payment_method.removed', projectId: null, resourceId: id, details: { brand: method.brand, last4: method.last4 } });
+      await recordAudit(db, clock, actorOf(request.principal!, request), { type: 'payment_method.removed', projectId: null, resourceId: id, details: { brand: method.brand, last4: method.last4 } });
       return { object: 'billing.payment_method.deleted', id, deleted: true };
     });
 
     app.get('/billing/purchases', async (request) => {
-      const query = parseRequest(pageQuery.extend({ organization_id: z.string().min(1).max(100).optional() }), request.query ?? {});
-      const organizationId = await authority.authorize(request.principal, 'view', query.organization_id);
+      const query = parseRequest(pageQuery, request.query ?? {});
+      const organizationId = authority.authorize(request.principal, 'view');
       const page = await listPurchases(db, organizationId, { limit: query.limit, after: query.after });
       return listPage(page.purchases.map(purchaseObject), page.hasMore);
     });
 
     app.get('/billing/purchases/:purchase_id', async (request) => {
-      const organizationId = await authority.authorize(request.principal, 'view', target(request));
+      const organizationId = authority.authorize(request.principal, 'view');
       const { purchase_id: id } = request.params as { purchase_id: string };
       const purchase = await getPurchase(db, organizationId, id);
       if (!purchase) throw new TollgateError('not_found', { message: `No such purchase: ${id.slice(0, 100)}` });
@@ -150,14 +147,14 @@ export function paymentRoutes(billing: Billing): FastifyPluginAsync {
     });
 
     app.post('/billing/purchases', async (request, reply) => {
-      const organizationId = await authority.authorize(request.principal, 'manage', target(request));
+      const organizationId = authority.authorize(request.principal, 'manage');
       const input = parseRequest(purchaseBody, request.body);
       if (input.amount_usd % CENT !== 0n) throw new TollgateError('invalid_value', { param: 'amount_usd', message: 'amount_usd must be a whole number of cents.' });
       if (input.amount_usd < bounds.min || input.amount_usd > bounds.max) {
         throw new TollgateError('invalid_value', { param: 'amount_usd', message: `amount_usd must be between $${usdText(bounds.min)} and $${usdText(bounds.max)}.` });
       }
       const method = await paymentMethodFor(db, organizationId, input.payment_method_id);
-      const actor = actorFor(request, organizationId);
+      const actor = actorOf(request.principal!, request);
       const purchase = await buyCredit(billing.purchases, { organizationId, amount: input.amount_usd, paymentMethodId: method.id, idempotencyKey: idempotencyKeyOf(request.headers) ?? null, createdBy: actor.id });
       if (purchase.status === 'failed') {
         throw new TollgateError('card_declined', { code: purchase.failureCode, message: `${purchase.failureMessage ?? 'Your card was declined.'} No credit was added (purchase ${purchase.id}).` });
@@ -166,10 +163,10 @@ export function paymentRoutes(billing: Billing): FastifyPluginAsync {
       return purchaseObject(purchase);
     });
 
-    app.get('/billing/auto_recharge', async (request) => autoRechargeObject(await authority.authorize(request.principal, 'view', target(request))));
+    app.get('/billing/auto_recharge', async (request) => autoRechargeObject(authority.authorize(request.principal, 'view')));
 
     app.post('/billing/auto_recharge', async (request) => {
-      const organizationId = await authority.authorize(request.principal, 'manage', target(request));
+      const organizationId = authority.authorize(request.principal, 'manage');
       const input = parseRequest(autoRechargeBody, request.body);
       const current = await readAutoRecharge(db, organizationId);
       const threshold = input.threshold_usd ?? current?.threshold;
@@ -177,7 +174,7 @@ export function paymentRoutes(billing: Billing): FastifyPluginAsync {
       if (threshold === undefined) throw new TollgateError('missing_required_parameter', { param: 'threshold_usd', message: 'threshold_usd is required the first time.' });
       if (goal === undefined) throw new TollgateError('missing_required_parameter', { param: 'target_usd', message: 'target_usd is required the first time.' });
       const method = await paymentMethodFor(db, organizationId, input.payment_method_id ?? (input.enabled ? undefined : current?.paymentMethodId));
-      const actor = actorFor(request, organizationId);
+      const actor = actorOf(request.principal!, request);
       await writeAutoRecharge(db, organizationId, { enabled: input.enabled, threshold, target: goal, paymentMethodId: method.id }, bounds, actor.id, clock.now());
       await recordAudit(db, clock, actor, {
         type: 'auto_recharge.updated',

@@ -72,7 +72,7 @@ export function createBilling(deps: BillingDeps): Billing {
   const webhookSecret = config.billing.stripe.webhook_secret;
   return {
     provider,
-    authority: createBillingAuthority(deps.db),
+    authority: createBillingAuthority(),
     purchases,
     bounds: purchaseBounds(config),
     worker,

@@ -32,6 +32,23 @@ export const ERRORS = {
   mismatched_project: spec(401, 'invalid_request_error', 'mismatched_project', 'OpenAI-Project header should match project for API key.'),
   missing_scope: spec(403, 'invalid_request_error', 'missing_scope', 'You have insufficient permissions for this operation.'),
   permission_denied: spec(403, 'invalid_request_error', 'permission_denied', 'You do not have access to this resource.'),
+  // Accounts and sessions.
+  not_signed_in: spec(401, 'invalid_request_error', 'not_signed_in', 'You are not signed in, or your session has ended. Sign in again.'),
+  invalid_credentials: spec(401, 'invalid_request_error', 'invalid_credentials', 'Incorrect email or password.'),
+  account_disabled: spec(403, 'invalid_request_error', 'account_disabled', 'This account is disabled. Ask the operator of this Tollgate to enable it.'),
+  csrf_failed: spec(
+    403,
+    'invalid_request_error',
+    'csrf_token_invalid',
+    'Missing or invalid CSRF token: send the csrf_token of your session in the X-CSRF-Token header with every request that changes something.',
+  ),
+  email_not_verified: spec(403, 'invalid_request_error', 'email_not_verified', 'Verify your email address first: follow the link we sent you (POST /v1/me/verify_email sends a new one).'),
+  phone_not_verified: spec(403, 'invalid_request_error', 'phone_not_verified', 'Verify your phone number first (POST /v1/me/phone).'),
+  signup_restricted: spec(403, 'invalid_request_error', 'signup_restricted', 'Sign-up is restricted on this Tollgate.'),
+  invalid_token: spec(400, 'invalid_request_error', 'invalid_token', 'This link or code is invalid, was already used, or has expired.'),
+  weak_password: spec(400, 'invalid_request_error', 'weak_password', 'This password is too weak.'),
+  too_many_sign_in_attempts: spec(429, 'requests', 'rate_limit_exceeded', 'Too many failed sign-in attempts. Please try again later, or reset your password.'),
+  too_many_codes: spec(429, 'requests', 'rate_limit_exceeded', 'Too many codes requested. Please try again later.'),
   invalid_json: spec(
     400,
     'invalid_request_error',

@@ -222,6 +222,49 @@ export const configSchema = z
       .prefault({}),
     secret: secretString().optional().describe('Server secret for keyed hashes and encryption at rest; generated into data_dir when unset.'),
     secret_file: z.string().optional().describe('File holding the server secret (e.g. a Docker secret).'),
+    signup: z
+      .enum(['open', 'invite', 'domains', 'closed'])
+      .default('open')
+      .describe('Who may create an account: open (anyone), invite (invited addresses only), domains (addresses of signup_domains, and invited ones), closed (only the operator creates accounts). The operator can change it at run time.'),
+    signup_domains: z.array(z.string().min(1).max(253)).default([]).describe('Email domains that may sign up under the `domains` policy, e.g. ["example.com"].'),
+    public_url: z
+      .url()
+      .optional()
+      .describe('Address people reach this Tollgate at (https://tollgate.example.com), used in links sent by mail; unset: the address it listens on.'),
+    sessions: z
+      .object({
+        idle_timeout_ms: z.number().int().min(60_000).default(7 * 24 * 3600_000).describe('A session unused this long ends.'),
+        absolute_timeout_ms: z.number().int().min(60_000).default(30 * 24 * 3600_000).describe('A session ends this long after sign-in, used or not.'),
+      })
+      .strict()
+      .prefault({}),
+    accounts: z
+      .object({
+        require_verified_email: z.boolean().default(true).describe('An account must verify its email address before it can create API keys.'),
+        require_verified_phone: z.boolean().default(false).describe('An account must verify a phone number before it can create API keys.'),
+        max_failed_sign_ins: z.number().int().min(1).default(5).describe('Failed sign-ins to one account from one address per 15 minutes before that address must wait.'),
+        max_failed_sign_ins_per_address: z.number().int().min(1).default(30).describe('Failed sign-ins from one address to any accounts per 15 minutes before it must wait.'),
+        max_failed_sign_ins_per_account: z
+          .number()
+          .int()
+          .min(1)
+          .default(100)
+          .describe('Failed sign-ins to one account from all addresses per 15 minutes before browsers it was never signed in on must wait.'),
+      })
+      .strict()
+      .prefault({}),
+    sms: z
+      .object({
+        http_url: secretString().optional().describe('SMS gateway: phone codes are POSTed here as JSON {to, from, text}; unset: each SMS is written to the log.'),
+        http_token: secretString().optional().describe('Sent as `Authorization: Bearer <token>` to the SMS gateway.'),
+        from: z.string().min(1).max(32).default('Tollgate').describe('Sender name or number of SMS.'),
+      })
+      .strict()
+      .prefault({}),
+    smtp_url: secretString()
+      .optional()
+      .describe('SMTP server for mail (smtp://user:pass@host:587, smtps://... for TLS from the start); unset: each mail is written to the log with its link.'),
+    smtp_from: z.string().min(3).max(320).default('Tollgate <no-reply@localhost>').describe('From header of every mail Tollgate sends.'),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level.'),

@@ -10,6 +10,10 @@ export interface Actor {
   id: string | null;
   ip: string | null;
   userAgent: string | null;
+  /** The operator's authority (an operator's session or key, or the shell in local mode): admin keys it creates in the operator organization carry it too. */
+  operator?: boolean;
+  /** A person who sees only the projects they are a member of (an organization Reader). */
+  memberProjectsOnly?: boolean;
 }
 
 export function systemActor(organizationId: string): Actor {

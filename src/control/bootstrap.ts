@@ -13,6 +13,8 @@ export interface BootstrapResult {
   projectName: string;
   adminKey: string;
   projectKey: string;
+  /** The single-use token of the operator's setup link. */
+  setupToken?: string;
 }
 
 export interface BootstrapOptions {
@@ -20,6 +22,8 @@ export interface BootstrapOptions {
   projectName: string;
   /** Sets up a new organization's tier and trial credits, inside the bootstrap transaction. */
   onOrganizationCreated?: (db: Kysely<Database>, organizationId: string, now: number) => Promise<void>;
+  /** Issues the operator's setup token, inside the bootstrap transaction. */
+  createSetupToken?: (db: Kysely<Database>) => Promise<string>;
 }
 
 /**
@@ -48,13 +52,14 @@ export async function bootstrap(db: Kysely<Database>, keys: KeyService, clock: C
       .insertInto('projects')
       .values({ id: projectId, organization_id: organizationId, name: options.projectName, status: 'active', created_at: now, archived_at: null })
       .execute();
-    const admin = await keys.create({ kind: 'admin', organizationId, projectId: null, name: 'Bootstrap admin key' }, trx);
+    const admin = await keys.create({ kind: 'admin', organizationId, projectId: null, name: 'Bootstrap admin key', operator: true }, trx);
     const project = await keys.create({ kind: 'project', organizationId, projectId, name: 'Default key' }, trx);
     const actor = systemActor(organizationId);
     await recordAudit(trx, clock, actor, { type: 'project.created', projectId, resourceId: projectId, details: { name: options.projectName, bootstrap: true } });
     for (const [id, kind, key] of [[admin.id, 'admin', admin], [project.id, 'project', project]] as const) {
       await recordAudit(trx, clock, actor, { type: 'api_key.created', projectId: kind === 'admin' ? null : projectId, resourceId: id, details: { kind, redacted_value: key.redacted, bootstrap: true } });
     }
-    return { organizationId, organizationName: options.organizationName, projectId, projectName: options.projectName, adminKey: admin.secret, projectKey: project.secret };
+    const setupToken = await options.createSetupToken?.(trx);
+    return { organizationId, organizationName: options.organizationName, projectId, projectName: options.projectName, adminKey: admin.secret, projectKey: project.secret, ...(setupToken ? { setupToken } : {}) };
   });
 }

@@ -17,7 +17,7 @@ export { createKey, createProjectKey, updateKey, revokeKey, revokeKeyById, rotat
 export { createServiceAccount, deleteServiceAccount, getServiceAccount, listServiceAccounts, type ServiceAccountRecord } from './service-accounts.js';
 export { reportLeaks, MAX_LEAK_STRINGS, type LeakResult, type LeakOutcome } from './leaks.js';
 export { runMaintenance, startMaintenance } from './maintenance.js';
-export { createOrganization } from './organizations.js';
+export { createOrganization, operatorOrganization } from './organizations.js';
 export { openKeyManagement, type KeyManagement } from './management.js';
 export { keyShapeKind } from './api-key-format.js';
 export { recordNotification, type NotificationInput, type NotificationType } from './notifications.js';

@@ -8,6 +8,7 @@ import { invalidate, type ControlDeps } from './context.js';
 import { getKey, getKeyRow, keyStatus, toKeyRecord, type KeyRecord, type KeyScope } from './key-records.js';
 import type { KeyLimits } from './keys.js';
 import { getProject, assertProjectActive } from './projects.js';
+import { operatorOrganization } from './organizations.js';
 import type { Permissions } from './permissions.js';
 
 /** What can be set on a key at creation and changed later. Absent = unchanged; null = cleared. */
@@ -58,6 +59,8 @@ export async function createKey(deps: ControlDeps, actor: Actor, input: KeySetti
       allowedIps: input.allowedIps ?? null,
       limits: input.limits,
       rotatedFromId: input.rotatedFromId ?? null,
+      // Only the operator's own admin keys in the operator organization carry its authority.
+      operator: input.kind === 'admin' && actor.operator === true && (await operatorOrganization(db)) === actor.organizationId,
     },
     db,
   );
@@ -103,7 +106,7 @@ export async function updateKey(deps: ControlDeps, actor: Actor, scope: KeyScope
   return getKey(deps, actor, scope, id);
 }
 
-export type RevokeReason = 'manual' | 'leak_report' | 'rotation_grace_ended' | 'service_account_deleted';
+export type RevokeReason = 'manual' | 'leak_report' | 'rotation_grace_ended' | 'service_account_deleted' | 'member_removed' | 'user_disabled';
 
 /**
  * Takes a key out of service: the store first, then this instance's cache

@@ -10,8 +10,10 @@ import { ALL_PERMISSIONS, parsePermissions, type Permissions } from './permissio
 
 /** Who is calling, as the gateway and the admin API see it. */
 export interface KeyPrincipal {
+  /** The key's id; for a session (the dashboard), the session's id. */
   keyId: string;
-  kind: KeyKind;
+  /** A key's kind, or `session` for a person signed in to the dashboard. */
+  kind: KeyKind | 'session';
   name: string;
   organizationId: string;
   projectId: string | null;
@@ -24,6 +26,12 @@ export interface KeyPrincipal {
   allowedIps: string[] | null;
   /** Optional per-key limits, enforced by the limits layer. */
   limits: KeyLimits;
+  /** The person behind the call: a session's account, or the person who created the key (null: the organization's own key). */
+  userId?: string | null;
+  /** The operator's authority: an operator's session, or an operator admin key. */
+  operator?: boolean;
+  /** A session's role in the organization it acts in (null: the operator acting in an organization it is not a member of). */
+  role?: 'owner' | 'reader' | null;
 }
 
 export interface KeyLimits {
@@ -44,6 +52,8 @@ export interface CreateKeyInput {
   allowedIps?: string[] | null;
   limits?: Partial<KeyLimits>;
   rotatedFromId?: string | null;
+  /** An admin key with the operator's authority. */
+  operator?: boolean;
 }
 
 export interface CreatedKey {
@@ -111,6 +121,8 @@ function principalOf(row: LoadedRow): KeyPrincipal {
     expiresAt: firstOf(toNumber(row.expires_at), toNumber(row.revoke_at)),
     allowedIps: row.allowed_ips ? (JSON.parse(row.allowed_ips) as string[]) : null,
     limits: { rpm: toNumber(row.rpm_limit), tpm: toNumber(row.tpm_limit), monthlyBudgetPicos: row.monthly_budget_picos },
+    userId: row.created_by?.startsWith('usr_') ? row.created_by : null,
+    operator: row.kind === 'admin' && Number(row.operator ?? 0) === 1,
   };
 }
 
@@ -181,6 +193,7 @@ export function createKeyService(deps: { db: Kysely<Database>; secret: ServerSec
           tpm_limit: input.limits?.tpm ?? null,
           monthly_budget_picos: input.limits?.monthlyBudgetPicos ?? null,
           rotated_from_id: input.rotatedFromId ?? null,
+          operator: input.kind === 'admin' && input.operator ? 1 : 0,
         })
         .execute();
       return { id, secret: key, redacted: redactKey(key) };

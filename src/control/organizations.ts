@@ -12,3 +12,11 @@ export async function createOrganization(db: Kysely<Database>, clock: Clock, nam
   await db.insertInto('organizations').values({ id, name, status: 'active', created_at: clock.now() }).execute();
   return { id, name };
 }
+
+/** The organization created at first start, which the operator owns; a store bootstrapped before that record: the oldest one. */
+export async function operatorOrganization(db: Kysely<Database>): Promise<string | undefined> {
+  const recorded = await db.selectFrom('meta').select('value').where('key', '=', 'operator_organization').executeTakeFirst();
+  if (recorded) return recorded.value;
+  const first = await db.selectFrom('organizations').select('id').orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+  return first?.id;
+}

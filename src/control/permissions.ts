@@ -33,6 +33,12 @@ export const RESOURCES = {
   rate_limits: resource(['none', 'read', 'write'], ['api.organization.rate_limits.read'], ['api.organization.rate_limits.write'], 'Admin API: project rate limits.'),
   billing: resource(['none', 'read', 'write'], ['api.organization.billing.read'], ['api.organization.billing.write'], 'Admin API: credits, tiers and budgets.'),
   providers: resource(['none', 'read', 'write'], ['api.organization.providers.read'], ['api.organization.providers.write'], 'Admin API: upstream provider credentials.'),
+  users: resource(
+    ['none', 'read', 'write'],
+    ['api.organization.users.read', 'api.organization.invites.read', 'api.organization.projects.users.read'],
+    ['api.organization.users.write', 'api.organization.invites.write', 'api.organization.projects.users.write'],
+    'Admin API: organization members, invitations and project members.',
+  ),
 } satisfies Record<string, ResourceSpec>;
 
 export type Resource = keyof typeof RESOURCES;

@@ -41,6 +41,10 @@ export async function getProject(deps: ControlDeps, actor: Actor, id: string): P
 export async function listProjects(deps: ControlDeps, actor: Actor, query: PageQuery & { includeArchived?: boolean }): Promise<{ records: ProjectRecord[]; hasMore: boolean }> {
   let q = deps.db.selectFrom('projects').selectAll().where('organization_id', '=', actor.organizationId);
   if (!query.includeArchived) q = q.where('status', '=', 'active');
+  if (actor.memberProjectsOnly && actor.id) {
+    const userId = actor.id;
+    q = q.where('id', 'in', (eb) => eb.selectFrom('project_members').select('project_id').where('user_id', '=', userId));
+  }
   const { rows, hasMore } = await paginate(q, 'id', query);
   return { records: rows.map(toRecord), hasMore };
 }

@@ -29,9 +29,18 @@ export const ENDPOINT_SCOPES = {
   'rate_limits.write': { api: 'admin', scopes: ['api.organization.rate_limits.write'] },
   'billing.read': { api: 'admin', scopes: ['api.organization.billing.read'] },
   'billing.write': { api: 'admin', scopes: ['api.organization.billing.write'] },
-  'providers.read': { api: 'admin', scopes: ['api.organization.providers.read'] },
-  'providers.write': { api: 'admin', scopes: ['api.organization.providers.write'] },
-} as const satisfies Record<string, { api: 'inference' | 'admin' | 'any'; scopes: readonly string[] }>;
+  // Operator only (`operator: true`): an organization cannot grant itself credit, raise its own tier
+  // or change the upstream keys that serve everyone; only the operator's session or keys may.
+  'billing.operator': { api: 'admin', scopes: ['api.organization.billing.write'], operator: true },
+  'providers.read': { api: 'admin', scopes: ['api.organization.providers.read'], operator: true },
+  'providers.write': { api: 'admin', scopes: ['api.organization.providers.write'], operator: true },
+  'users.read': { api: 'admin', scopes: ['api.organization.users.read'] },
+  'users.write': { api: 'admin', scopes: ['api.organization.users.write'] },
+  'invites.read': { api: 'admin', scopes: ['api.organization.invites.read'] },
+  'invites.write': { api: 'admin', scopes: ['api.organization.invites.write'] },
+  'project_users.read': { api: 'admin', scopes: ['api.organization.projects.users.read'] },
+  'project_users.write': { api: 'admin', scopes: ['api.organization.projects.users.write'] },
+} as const satisfies Record<string, { api: 'inference' | 'admin' | 'any'; scopes: readonly string[]; operator?: boolean }>;
 
 export type Endpoint = keyof typeof ENDPOINT_SCOPES;
 
@@ -79,8 +88,8 @@ export const ROUTE_ENDPOINTS: Record<string, Endpoint> = {
   'GET /v1/organization/projects/:projectId/api_keys/:keyId/limits': 'api_keys.read',
   'POST /v1/organization/projects/:projectId/api_keys/:keyId/limits': 'api_keys.write',
   'GET /v1/organization/credits': 'billing.read',
-  'POST /v1/organization/credits/grants': 'billing.write',
-  'POST /v1/organization/credits/adjustments': 'billing.write',
+  'POST /v1/organization/credits/grants': 'billing.operator',
+  'POST /v1/organization/credits/adjustments': 'billing.operator',
   'GET /v1/organization/credits/ledger': 'billing.read',
   'GET /v1/organization/billing/payment_methods': 'billing.read',
   'POST /v1/organization/billing/payment_methods': 'billing.write',
@@ -92,7 +101,7 @@ export const ROUTE_ENDPOINTS: Record<string, Endpoint> = {
   'GET /v1/organization/billing/auto_recharge': 'billing.read',
   'POST /v1/organization/billing/auto_recharge': 'billing.write',
   'GET /v1/organization/limits/tier': 'billing.read',
-  'POST /v1/organization/limits/tier': 'billing.write',
+  'POST /v1/organization/limits/tier': 'billing.operator',
   'GET /v1/organization/budget': 'billing.read',
   'POST /v1/organization/budget': 'billing.write',
   'GET /v1/organization/projects/:projectId/budget': 'billing.read',
@@ -101,10 +110,34 @@ export const ROUTE_ENDPOINTS: Record<string, Endpoint> = {
   'GET /v1/organization/providers': 'providers.read',
   'PUT /v1/organization/providers/:provider_id/key': 'providers.write',
   'DELETE /v1/organization/providers/:provider_id/key': 'providers.write',
+  // People: members, invitations and project members (OpenAI's paths).
+  'GET /v1/organization/users': 'users.read',
+  'GET /v1/organization/users/:user_id': 'users.read',
+  'POST /v1/organization/users/:user_id': 'users.write',
+  'DELETE /v1/organization/users/:user_id': 'users.write',
+  'GET /v1/organization/invites': 'invites.read',
+  'POST /v1/organization/invites': 'invites.write',
+  'GET /v1/organization/invites/:invite_id': 'invites.read',
+  'DELETE /v1/organization/invites/:invite_id': 'invites.write',
+  [`GET ${P}/users`]: 'project_users.read',
+  [`POST ${P}/users`]: 'project_users.write',
+  [`GET ${P}/users/:user_id`]: 'project_users.read',
+  [`POST ${P}/users/:user_id`]: 'project_users.write',
+  [`DELETE ${P}/users/:user_id`]: 'project_users.write',
 };
 
 /** Routes that take no key at all (health, metrics, the OpenAPI document, leak reports). */
 export const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'POST /v1/leaks', 'POST /v1/billing/stripe/webhook'];
+
+/**
+ * Routes outside the key-scope table: the public ones, the account and
+ * session API (`/v1/auth/*`, `/v1/me*`: a session cookie or nothing) and the
+ * operator's API (`/v1/operator/*`: an operator session or operator key).
+ */
+export function isOutsideScopeTable(route: string): boolean {
+  const path = route.slice(route.indexOf(' ') + 1);
+  return PUBLIC_ROUTES.includes(route) || path.startsWith('/v1/auth/') || path === '/v1/me' || path.startsWith('/v1/me/') || path.startsWith('/v1/operator/');
+}
 
 function missingScope(scopes: readonly string[]): TollgateError {
   return new TollgateError('missing_scope', {
@@ -125,6 +158,9 @@ export function authorize(principal: KeyPrincipal, endpoint: Endpoint): void {
   }
   const missing = (rule.scopes as readonly string[]).filter((scope) => !grantsScope(principal.permissions, scope));
   if (missing.length > 0) throw missingScope(missing);
+  if ('operator' in rule && rule.operator && !principal.operator) {
+    throw new TollgateError('permission_denied', { message: 'Only the operator of this Tollgate may do this: credit grants, usage tiers and upstream provider keys are the operator\'s.' });
+  }
 }
 
 /** The endpoint of a matched route; HEAD shares its GET's. */

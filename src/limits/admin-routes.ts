@@ -5,7 +5,7 @@ import { callerOf, monthOf, ownKey, ownProject, readBudget, readSpent, threshold
 import type { Clock } from '../common/clock.js';
 import { TollgateError } from '../common/errors.js';
 import { parseRequest } from '../contract/index.js';
-import { updateKey, type ControlDeps } from '../control/index.js';
+import { recordAudit, updateKey, type ControlDeps } from '../control/index.js';
 import { actorOf } from '../admin/index.js';
 import type { Catalogue } from '../routing/index.js';
 import { toNumber, type Database } from '../store/index.js';
@@ -102,6 +102,12 @@ export function limitsAdminRoutes(deps: LimitsAdminDeps): FastifyPluginAsync {
       const rpm = input.max_requests_per_1_minute === undefined ? (current?.rpm ?? null) : input.max_requests_per_1_minute;
       const tpm = input.max_tokens_per_1_minute === undefined ? (current?.tpm ?? null) : input.max_tokens_per_1_minute;
       await writeProjectRateLimit(db, projectId, { model: model.name, rpm, tpm }, clock.now());
+      await recordAudit(db, clock, actorOf(request.principal!, request), {
+        type: 'rate_limit.updated',
+        projectId,
+        resourceId: rateLimitId,
+        details: { model: model.name, changes: { max_requests_per_1_minute: { from: current?.rpm ?? null, to: rpm }, max_tokens_per_1_minute: { from: current?.tpm ?? null, to: tpm } } },
+      });
       deps.limits.policies.invalidate(projectId);
       return (await projectRateLimits(organizationId, projectId)).find((r) => r.model === model.name);
     });

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { TollgateError } from '../common/errors.js';
 import { newRequestId } from '../common/ids.js';
 import { toOpenAIError } from '../common/openai-error.js';
-import { adminPlugin } from '../admin/index.js';
+import { adminPlugin, type AdminDeps } from '../admin/index.js';
 import { gatewayPlugin, type GatewayDeps } from '../gateway/index.js';
 import type { Store } from '../store/index.js';
 import { labelChildren } from '../metrics/index.js';
@@ -20,6 +20,8 @@ export interface AppOptions {
   publicRoutes?: FastifyPluginAsync[];
   /** Feature routes of the /v1 API (any valid key), e.g. pricing. */
   gatewayRoutes?: FastifyPluginAsync[];
+  /** Session authentication of the admin API (the dashboard), and the operator's choice of organization. */
+  adminAuth?: Pick<AdminDeps, 'sessions' | 'organizationExists'>;
 }
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -130,7 +132,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return metrics.registry.metrics();
   });
 
-  await app.register(adminPlugin({ keys: options.gateway.keys, authThrottle: options.gateway.authThrottle }, options.adminRoutes ?? []), { prefix: '/v1/organization' });
+  await app.register(adminPlugin({ keys: options.gateway.keys, authThrottle: options.gateway.authThrottle, ...options.adminAuth }, options.adminRoutes ?? []), { prefix: '/v1/organization' });
   for (const route of options.publicRoutes ?? []) await app.register(route);
   await app.register(gatewayPlugin(options.gateway, options.gatewayRoutes ?? []), { prefix: '/v1' });
   return app;

@@ -65,6 +65,8 @@ export interface ApiKeysTable {
   /** End of a rotation grace period: the key stops working then. */
   revoke_at: NullableInt;
   rotation_notified_at: NullableInt;
+  /** 1: an admin key with the operator's authority. */
+  operator?: Int;
 }
 
 export interface ServiceAccountsTable {
@@ -235,6 +237,94 @@ export interface SpendCountersTable {
   spent_picos: Int;
 }
 
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string | null;
+  password_hash: string | null;
+  email_verified_at: NullableInt;
+  phone_number: string | null;
+  phone_verified_at: NullableInt;
+  /** 1: a platform operator. */
+  operator: Int;
+  /** active | disabled */
+  status: string;
+  created_at: Int;
+  updated_at: Int;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  method: string;
+  created_at: Int;
+  last_seen_at: Int;
+  expires_at: Int;
+  ip: string | null;
+  user_agent: string | null;
+  revoked_at: NullableInt;
+  revoked_reason: string | null;
+}
+
+export interface UserTokensTable {
+  token_hash: string;
+  purpose: string;
+  user_id: string | null;
+  email: string | null;
+  created_at: Int;
+  expires_at: Int;
+  used_at: NullableInt;
+}
+
+export interface PhoneCodesTable {
+  user_id: string;
+  phone_number: string;
+  code_hash: string;
+  attempts: Int;
+  created_at: Int;
+  expires_at: Int;
+}
+
+export interface AuthAttemptsTable {
+  key: string;
+  window_start: Int;
+  count: Int;
+}
+
+export interface OrganizationMembersTable {
+  organization_id: string;
+  user_id: string;
+  /** owner | reader */
+  role: string;
+  created_at: Int;
+}
+
+export interface ProjectMembersTable {
+  project_id: string;
+  organization_id: string;
+  user_id: string;
+  /** owner | member */
+  role: string;
+  created_at: Int;
+}
+
+export interface InvitesTable {
+  id: string;
+  organization_id: string;
+  email: string;
+  role: string;
+  projects: string;
+  token_hash: string;
+  status: string;
+  invited_by: string | null;
+  created_at: Int;
+  expires_at: Int;
+  accepted_at: NullableInt;
+  accepted_by: string | null;
+  revoked_at: NullableInt;
+}
+
 export interface BillingCustomersTable {
   organization_id: string;
   /** test | stripe */
@@ -347,6 +437,14 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   spend_budgets: SpendBudgetsTable;
   spend_counters: SpendCountersTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  user_tokens: UserTokensTable;
+  phone_codes: PhoneCodesTable;
+  auth_attempts: AuthAttemptsTable;
+  organization_members: OrganizationMembersTable;
+  project_members: ProjectMembersTable;
+  invites: InvitesTable;
   billing_customers: BillingCustomersTable;
   payment_methods: PaymentMethodsTable;
   purchases: PurchasesTable;

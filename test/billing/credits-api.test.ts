@@ -26,14 +26,15 @@ describe('credits and the ledger through the admin API', () => {
     const adjust = await tenantAdmin('POST', '/v1/organization/credits/adjustments', { amount_usd: '100', description: 'gift to myself' });
     expect(adjust.status).toBe(403);
 
-    const grant = () => operator('POST', '/v1/organization/credits/grants', { amount_usd: '12.50', description: 'support credit', organization_id: tenant.id }, { 'idempotency-key': 'ticket-4711' });
+    // The operator acts in any organization by naming it, as OpenAI's clients do.
+    const grant = () => operator('POST', '/v1/organization/credits/grants', { amount_usd: '12.50', description: 'support credit' }, { 'idempotency-key': 'ticket-4711', 'openai-organization': tenant.id });
     const first = await grant();
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ object: 'organization.credit_grant', kind: 'grant', amount_usd: '12.50', balance_after_usd: '17.50', balance_usd: '17.50', seq: 2 });
     const retry = await grant();
     expect(retry.status).toBe(200);
     expect(retry.body.id).toBe(first.body.id);
-    const reused = await operator('POST', '/v1/organization/credits/grants', { amount_usd: '99', organization_id: tenant.id }, { 'idempotency-key': 'ticket-4711' });
+    const reused = await operator('POST', '/v1/organization/credits/grants', { amount_usd: '99' }, { 'idempotency-key': 'ticket-4711', 'openai-organization': tenant.id });
     expect(reused.status).toBe(409);
     expect(reused.body.error.param).toBe('Idempotency-Key');
 
@@ -44,18 +45,19 @@ describe('credits and the ledger through the admin API', () => {
   });
 
   it('lets the operator correct a balance by a signed adjustment with a reason', async () => {
-    const bad = await operator('POST', '/v1/organization/credits/adjustments', { amount_usd: '-1.25', organization_id: tenant.id });
+    const bad = await operator('POST', '/v1/organization/credits/adjustments', { amount_usd: '-1.25' }, { 'openai-organization': tenant.id });
     expect(bad.status).toBe(400);
     expect(bad.body.error.param).toBe('description');
-    const ok = await operator('POST', '/v1/organization/credits/adjustments', { amount_usd: '-1.25', description: 'double grant', organization_id: tenant.id });
+    const ok = await operator('POST', '/v1/organization/credits/adjustments', { amount_usd: '-1.25', description: 'double grant' }, { 'openai-organization': tenant.id });
     expect(ok.status).toBe(201);
     expect(ok.body).toMatchObject({ kind: 'adjustment', amount_usd: '-1.25', balance_after_usd: '16.25' });
   });
 
-  it('does not reveal other organizations: an id outside the operator\'s reach is a 404', async () => {
-    const peek = await tenantAdmin('GET', `/v1/organization/credits?organization_id=${tg.organizationId}`);
-    expect(peek.status).toBe(404);
-    const grant = await operator('POST', '/v1/organization/credits/grants', { amount_usd: '1', organization_id: 'org_nope' });
+  it('keeps every organization but the operator to its own credits', async () => {
+    const peek = await tenantAdmin('GET', '/v1/organization/credits', undefined, { 'openai-organization': tg.organizationId });
+    expect(peek.status).toBe(401);
+    expect(peek.body.error.code).toBe('mismatched_organization');
+    const grant = await operator('POST', '/v1/organization/credits/grants', { amount_usd: '1' }, { 'openai-organization': 'org_nope' });
     expect(grant.status).toBe(404);
   });
 

@@ -136,7 +136,7 @@ describe('cards and purchases with the test payment provider', () => {
     expect((await operator('GET', '/v1/organization/billing/purchases')).body.data).toEqual([]);
     expect((await operator('GET', `/v1/organization/billing/purchases/${list.body.data[0].id}`)).status).toBe(404);
     // The operator may look when it names the organization.
-    expect((await operator('GET', `/v1/organization/billing/purchases?organization_id=${tenant.id}&limit=1`)).body.data).toHaveLength(1);
+    expect((await operator('GET', '/v1/organization/billing/purchases?limit=1', undefined, { 'openai-organization': tenant.id })).body.data).toHaveLength(1);
     const project = await client(tg.url, tenant.projectKey)('GET', '/v1/organization/billing/purchases');
     expect(project.status).toBe(403);
   });

@@ -64,11 +64,11 @@ describe('tier overrides', () => {
     const tenant = await addOrganization(tg, 'Acme');
     const own = await client(tg.url, tenant.adminKey)('POST', '/v1/organization/limits/tier', { tier: 'unlimited' });
     expect(own.status).toBe(403);
-    const set = await client(tg.url, tg.adminKey)('POST', '/v1/organization/limits/tier', { tier: 'tier-3', organization_id: tenant.id });
+    const set = await client(tg.url, tg.adminKey)('POST', '/v1/organization/limits/tier', { tier: 'tier-3' }, { 'openai-organization': tenant.id });
     expect(set.body).toMatchObject({ tier: 'tier-3', set_by: 'operator', max_requests_per_1_minute: 5000 });
     const chat = await client(tg.url, tenant.projectKey)('POST', '/v1/chat/completions', { model: 'tollgate-sim', max_tokens: 2, messages: [{ role: 'user', content: 'echo: hi' }] });
     expect(chat.headers.get('x-ratelimit-limit-requests')).toBe('5000');
-    const audit = await client(tg.url, tenant.adminKey)('GET', '/v1/organization/audit_logs?event_types[]=usage_tier.updated');
-    expect(audit.body.data[0]).toMatchObject({ type: 'usage_tier.updated' });
+    const audit = await client(tg.url, tenant.adminKey)('GET', '/v1/organization/audit_logs?event_types[]=tier.updated');
+    expect(audit.body.data[0]).toMatchObject({ type: 'tier.updated' });
   });
 });

@@ -1,4 +1,4 @@
-import { ENDPOINT_SCOPES, PUBLIC_ROUTES, ROUTE_ENDPOINTS } from '../../src/gateway/index.js';
+import { ENDPOINT_SCOPES, ROUTE_ENDPOINTS, isOutsideScopeTable } from '../../src/gateway/index.js';
 import type { Call } from './admin.js';
 import { client } from './admin.js';
 
@@ -54,7 +54,7 @@ interface Expected {
 }
 
 export function authenticatedRoutes(routes: string[]): string[] {
-  return routes.filter((r) => !PUBLIC_ROUTES.includes(r));
+  return routes.filter((r) => !isOutsideScopeTable(r));
 }
 
 function routeInfo(route: string) {

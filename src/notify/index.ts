@@ -1,0 +1,1 @@
+export { createMailer, oneLine, type Mail, type Mailer, type MailerOptions } from './mailer.js';

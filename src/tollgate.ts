@@ -19,6 +19,7 @@ import { issueToken } from './identity/index.js';
 import { createCatalogue, createRouter, type Catalogue, type Router } from './routing/index.js';
 import { resolveServerSecret, type ServerSecret } from './secrets/index.js';
 import { buildApp } from './server/index.js';
+import { dashboardRoutes } from './web/index.js';
 import { openStore, type Store } from './store/index.js';
 import { startUsageMaintenance, usageRoutes, type UsageMaintenance } from './usage/index.js';
 
@@ -173,6 +174,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
         async (root) => {
           await root.register(operatorPlugin({ keys, authThrottle: management!.authThrottle, control: management!.control, identity: identity.deps, onboard }), { prefix: '/v1/operator' });
         },
+        dashboardRoutes({ logger }),
       ],
     });
     if (options.listen !== false) {

@@ -6,6 +6,18 @@ import { keyLimitsBody, rateLimitBody } from '../limits/admin-routes.js';
 import { estimateBody } from '../pricing/routes.js';
 import { OPERATIONS } from './operations.js';
 import type { Operation } from './operation.js';
+import {
+  completionsUsageSchema,
+  costsSchema,
+  embeddingsUsageSchema,
+  estimateSchema,
+  keyLimitsSchema,
+  listOf,
+  priceListSchema,
+  projectRateLimitSchema,
+  projectRateLimitsSchema,
+  requestLogSchema,
+} from './response-schemas.js';
 import { leakBody } from './schemas.js';
 import type { AccountRoute } from '../identity/index.js';
 import { inviteBody, orgRoleBody, pageQuery as peoplePageQuery, projectRoleBody, projectUserBody, userListQuery } from './people-routes.js';
@@ -21,11 +33,11 @@ type Json = Record<string, unknown>;
 const PREFIX = '/v1/organization';
 
 function toOpenApiPath(path: string): string {
-  return path.replace(/:([a-z_]+)/g, '{$1}');
+  return path.replace(/:([A-Za-z_]+)/g, '{$1}');
 }
 
-function jsonSchema(schema: z.ZodType): Json {
-  const out = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Json {
+  const out = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
   delete out.$schema;
   return out;
 }
@@ -34,13 +46,8 @@ function queryParameters(operation: Operation): Json[] {
   return operation.query ? queryOf(operation.query, [...(operation.arrays ?? [])]) : [];
 }
 
-function zodQuery(schema: z.ZodObject): Json[] {
-  const properties = (jsonSchema(schema) as { properties?: Record<string, Json> }).properties ?? {};
-  return Object.entries(properties).map(([name, property]) => ({ name, in: 'query', required: false, schema: property }));
-}
-
 function pathParameters(path: string): Json[] {
-  return [...path.matchAll(/:([a-z_]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  return [...path.matchAll(/:([A-Za-z_]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
 }
 
 const errorResponse = (description: string): Json => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
@@ -57,7 +64,7 @@ function operationObject(operation: Operation): Json {
     parameters: [...pathParameters(operation.path), ...queryParameters(operation)],
     ...(operation.body ? { requestBody: { required: false, content: { 'application/json': { schema: jsonSchema(operation.body) } } } } : {}),
     responses: {
-      200: { description: operation.returns, content: { 'application/json': { schema: { type: 'object' } } } },
+      200: { description: operation.returns, content: { 'application/json': { schema: operation.response ? jsonSchema(operation.response, 'output') : { type: 'object' } } } },
       400: errorResponse('Invalid input; `error.param` names the parameter.'),
       401: errorResponse('Missing, invalid, revoked or expired key, or a client address outside the key\'s ranges.'),
       403: errorResponse('Not an admin key, or a missing scope (`error.code` missing_scope).'),
@@ -80,6 +87,18 @@ const REPORT_QUERY: Json[] = [
   { name: 'page', in: 'query', required: false, schema: { type: 'string' }, description: 'The `next_page` cursor of the previous page.' },
 ];
 
+/** Query parameters of the request log (parsed by `usage/requests.ts`). */
+const REQUEST_LOG_QUERY: Json[] = [
+  { name: 'start_time', in: 'query', required: false, schema: { type: 'integer' }, description: 'Only requests at or after this time, unix seconds.' },
+  { name: 'end_time', in: 'query', required: false, schema: { type: 'integer' }, description: 'Only requests before this time, unix seconds.' },
+  { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100 }, description: 'Requests per page (default 20).' },
+  { name: 'after', in: 'query', required: false, schema: { type: 'string' }, description: 'The `last_id` of the previous page.' },
+  { name: 'project_ids[]', in: 'query', required: false, schema: { type: 'array', items: { type: 'string' } }, style: 'form', explode: true },
+  { name: 'api_key_ids[]', in: 'query', required: false, schema: { type: 'array', items: { type: 'string' } }, style: 'form', explode: true },
+  { name: 'models[]', in: 'query', required: false, schema: { type: 'array', items: { type: 'string' } }, style: 'form', explode: true },
+  { name: 'statuses[]', in: 'query', required: false, schema: { type: 'array', items: { type: 'string', enum: ['ok', 'error', 'aborted'] } }, style: 'form', explode: true },
+];
+
 export interface RouteDoc {
   id: string;
   summary: string;
@@ -88,6 +107,8 @@ export interface RouteDoc {
   query?: Json[] | z.ZodObject;
   /** Answers with server-sent events when the request sets `stream`. */
   streams?: boolean;
+  /** The JSON answer's schema (`response-schemas.ts`). */
+  response?: z.ZodType;
 }
 
 /**
@@ -104,16 +125,22 @@ const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /v1/responses/:response_id': { id: 'getResponse', summary: 'Retrieves a stored response.' },
   'GET /v1/models': { id: 'listModels', summary: 'Lists the models this Tollgate serves.' },
   'GET /v1/models/:model': { id: 'retrieveModel', summary: 'Retrieves one model.' },
-  'GET /v1/pricing': { id: 'listPrices', summary: 'The price of every model: input, cached input and output per 1M tokens, exact decimal USD.' },
-  'POST /v1/pricing/estimate': { id: 'estimateCost', summary: 'Daily and monthly cost of a workload, for one model or every model compared.', body: estimateBody },
-  'GET /v1/organization/usage/completions': { id: 'usageCompletions', summary: 'Completions usage in time buckets, as OpenAI reports it.', query: REPORT_QUERY },
-  'GET /v1/organization/usage/embeddings': { id: 'usageEmbeddings', summary: 'Embeddings usage in time buckets.', query: REPORT_QUERY },
-  'GET /v1/organization/costs': { id: 'costs', summary: 'Costs in daily buckets, with exact decimal amounts (`value_exact`).', query: REPORT_QUERY },
-  'GET /v1/organization/projects/:projectId/rate_limits': { id: 'listProjectRateLimits', summary: "A project's rate limits per model: the tier's, or the project's own." },
-  'GET /v1/organization/projects/:projectId/rate_limits/:rateLimitId': { id: 'retrieveProjectRateLimit', summary: "A project's rate limit for one model." },
-  'POST /v1/organization/projects/:projectId/rate_limits/:rateLimitId': { id: 'modifyProjectRateLimit', summary: "Sets a project's requests and tokens per minute for one model.", body: rateLimitBody },
-  'GET /v1/organization/projects/:projectId/api_keys/:keyId/limits': { id: 'retrieveKeyLimits', summary: "A key's own RPM, TPM and monthly budget." },
-  'POST /v1/organization/projects/:projectId/api_keys/:keyId/limits': { id: 'modifyKeyLimits', summary: "Sets a key's own RPM, TPM and monthly budget.", body: keyLimitsBody },
+  'GET /v1/pricing': { id: 'listPrices', summary: 'The price of every model: input, cached input and output per 1M tokens, exact decimal USD.', response: priceListSchema },
+  'POST /v1/pricing/estimate': { id: 'estimateCost', summary: 'Daily and monthly cost of a workload, for one model or every model compared.', body: estimateBody, response: estimateSchema },
+  'GET /v1/organization/usage/completions': { id: 'usageCompletions', summary: 'Completions usage in time buckets, as OpenAI reports it.', query: REPORT_QUERY, response: completionsUsageSchema },
+  'GET /v1/organization/usage/embeddings': { id: 'usageEmbeddings', summary: 'Embeddings usage in time buckets.', query: REPORT_QUERY, response: embeddingsUsageSchema },
+  'GET /v1/organization/usage/requests': {
+    id: 'listRequests',
+    summary: 'The request log, newest first: time, key, model, tokens, cost, latency and status of each metered request (a Tollgate extension).',
+    query: REQUEST_LOG_QUERY,
+    response: requestLogSchema,
+  },
+  'GET /v1/organization/costs': { id: 'costs', summary: 'Costs in daily buckets, with exact decimal amounts (`value_exact`).', query: REPORT_QUERY, response: costsSchema },
+  'GET /v1/organization/projects/:projectId/rate_limits': { id: 'listProjectRateLimits', summary: "A project's rate limits per model: the tier's, or the project's own.", response: projectRateLimitsSchema },
+  'GET /v1/organization/projects/:projectId/rate_limits/:rateLimitId': { id: 'retrieveProjectRateLimit', summary: "A project's rate limit for one model.", response: projectRateLimitSchema },
+  'POST /v1/organization/projects/:projectId/rate_limits/:rateLimitId': { id: 'modifyProjectRateLimit', summary: "Sets a project's requests and tokens per minute for one model.", body: rateLimitBody, response: projectRateLimitSchema },
+  'GET /v1/organization/projects/:projectId/api_keys/:keyId/limits': { id: 'retrieveKeyLimits', summary: "A key's own RPM, TPM and monthly budget.", response: keyLimitsSchema },
+  'POST /v1/organization/projects/:projectId/api_keys/:keyId/limits': { id: 'modifyKeyLimits', summary: "Sets a key's own RPM, TPM and monthly budget.", body: keyLimitsBody, response: keyLimitsSchema },
   ...BILLING_ROUTE_DOCS,
   'GET /v1/organization/providers': { id: 'listProviders', summary: 'Upstream providers and whether each has a key (never the key). Operator organization only.' },
   'PUT /v1/organization/providers/:provider_id/key': {
@@ -155,12 +182,12 @@ function routeObject(route: string, endpoint: Endpoint, doc: RouteDoc): Json {
     tags: [path.startsWith(PREFIX) ? 'OpenAI-compatible admin API' : 'OpenAI-compatible API'],
     security: api === 'any' ? [{ ProjectApiKeyAuth: [] }, { AdminApiKeyAuth: [] }] : [{ [inference ? 'ProjectApiKeyAuth' : 'AdminApiKeyAuth']: [] }],
     'x-tollgate-scopes': scopes,
-    parameters: [...pathParameters(path), ...(doc.query instanceof z.ZodType ? zodQuery(doc.query) : (doc.query ?? []))],
+    parameters: [...pathParameters(path), ...(doc.query instanceof z.ZodType ? queryOf(doc.query) : (doc.query ?? []))],
     ...(schema ? { requestBody: { required: true, content: { 'application/json': { schema } } } } : {}),
     responses: {
       200: {
         description: doc.streams ? 'JSON, or server-sent events when the request sets `stream`.' : 'JSON.',
-        content: { 'application/json': { schema: { type: 'object' } }, ...(doc.streams ? { 'text/event-stream': { schema: { type: 'string' } } } : {}) },
+        content: { 'application/json': { schema: doc.response ? jsonSchema(doc.response, 'output') : { type: 'object' } }, ...(doc.streams ? { 'text/event-stream': { schema: { type: 'string' } } } : {}) },
       },
       400: errorResponse('Invalid input; `error.param` names the parameter.'),
       401: errorResponse('Missing, invalid, revoked or expired key, or a client address outside the key\'s ranges.'),

@@ -33,6 +33,8 @@ export interface Operation {
   arrays?: readonly string[];
   /** What the answer is, for the OpenAPI document. */
   returns: string;
+  /** Its schema (`response-schemas.ts`), for the OpenAPI document and the dashboard's types. */
+  response?: z.ZodType;
   handler(ctx: OperationContext, input: OperationInput): Promise<unknown>;
 }
 

@@ -1,8 +1,13 @@
 import { formatUsd, PICOS_PER_USD } from '../common/money.js';
+import type { AdminKeyObject, ProjectKeyObject, ProjectObject, ServiceAccountObject } from './response-schemas.js';
 import type { AuditRecord, KeyRecord, NewKey, ProjectRecord, ServiceAccountRecord } from '../control/index.js';
 
 /** OpenAI's object shapes (timestamps in Unix seconds), with Tollgate's extra fields after them. */
-const seconds = (ms: number | null): number | null => (ms === null ? null : Math.floor(ms / 1000));
+function seconds(ms: number): number;
+function seconds(ms: number | null): number | null;
+function seconds(ms: number | null): number | null {
+  return ms === null ? null : Math.floor(ms / 1000);
+}
 
 /** Exact decimal text of picodollars, without trailing zeros ("25.5", "0.000001"). */
 export function usdText(picos: bigint | null): string | null {
@@ -11,11 +16,11 @@ export function usdText(picos: bigint | null): string | null {
   return picos % PICOS_PER_USD === 0n ? text.split('.')[0]! : text.replace(/0+$/, '');
 }
 
-export function projectObject(p: ProjectRecord): Record<string, unknown> {
-  return { id: p.id, object: 'organization.project', name: p.name, created_at: seconds(p.createdAt), archived_at: seconds(p.archivedAt), status: p.status };
+export function projectObject(p: ProjectRecord): ProjectObject {
+  return { id: p.id, object: 'organization.project' as const, name: p.name, created_at: seconds(p.createdAt), archived_at: seconds(p.archivedAt), status: p.status };
 }
 
-function keyDetails(k: KeyRecord): Record<string, unknown> {
+function keyDetails(k: KeyRecord) {
   return {
     kind: k.kind,
     status: k.status,
@@ -35,12 +40,12 @@ function keyDetails(k: KeyRecord): Record<string, unknown> {
   };
 }
 
-export function projectKeyObject(k: KeyRecord, account?: ServiceAccountRecord | null, person?: { id: string; email: string; name: string | null } | null): Record<string, unknown> {
-  const owner = k.serviceAccountId
-    ? { type: 'service_account', service_account: account ? serviceAccountObject(account) : { id: k.serviceAccountId } }
-    : { type: 'user', user: person ? { object: 'organization.user', id: person.id, email: person.email, name: person.name } : null };
+export function projectKeyObject(k: KeyRecord, account?: ServiceAccountRecord | null, person?: { id: string; email: string; name: string | null } | null): ProjectKeyObject {
+  const owner: ProjectKeyObject['owner'] = k.serviceAccountId
+    ? { type: 'service_account' as const, service_account: account ? serviceAccountObject(account) : { id: k.serviceAccountId } }
+    : { type: 'user', user: person ? { object: 'organization.user' as const, id: person.id, email: person.email, name: person.name } : null };
   return {
-    object: 'organization.project.api_key',
+    object: 'organization.project.api_key' as const,
     id: k.id,
     name: k.name,
     redacted_value: k.redacted,
@@ -52,28 +57,27 @@ export function projectKeyObject(k: KeyRecord, account?: ServiceAccountRecord | 
   };
 }
 
-export function adminKeyObject(k: KeyRecord): Record<string, unknown> {
+export function adminKeyObject(k: KeyRecord): AdminKeyObject {
   return {
-    object: 'organization.admin_api_key',
+    object: 'organization.admin_api_key' as const,
     id: k.id,
     name: k.name,
     redacted_value: k.redacted,
     created_at: seconds(k.createdAt),
-    expires_at: seconds(k.expiresAt),
     last_used_at: seconds(k.lastUsedAt),
-    owner: { type: 'organization', id: k.organizationId },
+    owner: { type: 'organization' as const, id: k.organizationId },
     ...keyDetails(k),
   };
 }
 
 /** A key with its secret: the only answer that ever carries `value`. */
-export function newKeyObject(created: NewKey): Record<string, unknown> {
+export function newKeyObject(created: NewKey): (ProjectKeyObject | AdminKeyObject) & { value: string } {
   const base = created.key.kind === 'admin' ? adminKeyObject(created.key) : projectKeyObject(created.key);
   return { ...base, value: created.secret };
 }
 
-export function serviceAccountObject(a: ServiceAccountRecord): Record<string, unknown> {
-  return { object: 'organization.project.service_account', id: a.id, name: a.name, role: a.role, created_at: seconds(a.createdAt) };
+export function serviceAccountObject(a: ServiceAccountRecord): ServiceAccountObject {
+  return { object: 'organization.project.service_account' as const, id: a.id, name: a.name, role: a.role, created_at: seconds(a.createdAt) };
 }
 
 export function createdServiceAccountObject(a: ServiceAccountRecord, key: NewKey): Record<string, unknown> {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { actorOf } from '../admin/plugin.js';
+import type { budgetSchema, creditBalanceSchema, ledgerEntrySchema, usageTierSchema } from '../admin/response-schemas.js';
 import { unixSeconds, type Clock } from '../common/clock.js';
 import { newId } from '../common/ids.js';
 import { TollgateError } from '../common/errors.js';
@@ -40,19 +41,19 @@ export const ledgerQuery = z
   .strict();
 
 /** The organization's credit balance in the API's shape. */
-export function balanceObject(account: CreditAccount, mode: string) {
+export function balanceObject(account: CreditAccount, mode: 'prepaid' | 'postpaid'): z.infer<typeof creditBalanceSchema> {
   return {
     object: 'organization.credit_balance',
     organization_id: account.organizationId,
     billing_mode: mode,
     balance_usd: usdText(account.balance),
-    credited_usd: usdText(account.credited),
+    granted_usd: usdText(account.credited - account.paid),
     paid_usd: usdText(account.paid),
     used_usd: usdText(account.debited),
   };
 }
 
-export function entryObject(entry: LedgerEntry) {
+export function entryObject(entry: LedgerEntry): z.infer<typeof ledgerEntrySchema> {
   return {
     object: 'organization.ledger_entry',
     id: entry.id,
@@ -88,7 +89,7 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
   const { db, clock, authority } = deps;
   const defaults = budgetDefaults(deps.config.billing.budget_defaults);
 
-  async function budgetObject(scope: BudgetScope, scopeId: string) {
+  async function budgetObject(scope: BudgetScope, scopeId: string): Promise<z.infer<typeof budgetSchema>> {
     const period = monthOf(clock.now());
     const [budget, spent] = await Promise.all([readBudget(db, scope, scopeId), readSpent(db, scope, scopeId, period)]);
     const { monthlyLimit: limit, thresholds } = effectiveBudget(budget, scope, defaults);
@@ -131,7 +132,7 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
   const rules = tierRules(deps.config.billing.tier_rules);
 
   /** The tier, its limits, what was paid and what the next rung of the ladder needs. */
-  async function tierObject(organizationId: string) {
+  async function tierObject(organizationId: string): Promise<z.infer<typeof usageTierSchema>> {
     const [row, account] = await Promise.all([db.selectFrom('organization_tiers').select(['tier', 'set_by']).where('organization_id', '=', organizationId).executeTakeFirst(), readAccount(db, organizationId)]);
     const tier = row?.tier ?? deps.config.limits.new_organization_tier;
     const limits = deps.limits.tiers.limits(tier);
@@ -141,7 +142,7 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
       tier,
       max_requests_per_1_minute: limits?.rpm ?? null,
       max_tokens_per_1_minute: limits?.tpm ?? null,
-      set_by: row?.set_by ?? null,
+      set_by: (row?.set_by ?? null) as 'operator' | 'purchases' | null,
       paid_usd: usdText(account.paid),
       first_payment_at: account.firstPaidAt === null ? null : unixSeconds(account.firstPaidAt),
       next_tier: next && { tier: next.tier, paid_usd_needed: usdText(next.paidNeeded), available_at: next.availableAt === null ? null : unixSeconds(next.availableAt) },

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { actorOf } from '../admin/plugin.js';
+import type { autoRechargeSchema, cardSetupSchema, paymentMethodSchema, purchaseSchema } from '../admin/response-schemas.js';
 import { unixSeconds } from '../common/clock.js';
 import { TollgateError } from '../common/errors.js';
 import { PICOS_PER_USD } from '../common/money.js';
@@ -39,18 +40,18 @@ export const autoRechargeBody = z
   .strict();
 export const pageQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20), after: z.string().max(100).optional() }).strict();
 
-export function paymentMethodObject(method: PaymentMethod) {
+export function paymentMethodObject(method: PaymentMethod): z.infer<typeof paymentMethodSchema> {
   return {
     object: 'billing.payment_method',
     id: method.id,
     type: 'card',
-    provider: method.provider,
+    provider: method.provider as 'test' | 'stripe',
     card: { brand: method.brand, last4: method.last4, exp_month: method.expMonth, exp_year: method.expYear },
     created_at: unixSeconds(method.createdAt),
   };
 }
 
-export function purchaseObject(purchase: Purchase) {
+export function purchaseObject(purchase: Purchase): z.infer<typeof purchaseSchema> {
   return {
     object: 'billing.purchase',
     id: purchase.id,
@@ -81,7 +82,7 @@ export function paymentRoutes(billing: Billing): FastifyPluginAsync {
   const { authority, provider, bounds } = billing;
 
 
-  async function autoRechargeObject(organizationId: string) {
+  async function autoRechargeObject(organizationId: string): Promise<z.infer<typeof autoRechargeSchema>> {
     const settings = await readAutoRecharge(db, organizationId);
     return {
       object: 'billing.auto_recharge',
@@ -104,7 +105,8 @@ export function paymentRoutes(billing: Billing): FastifyPluginAsync {
     app.post('/billing/payment_methods/setup', async (request) => {
       const organizationId = authority.authorize(request.principal, 'manage');
       const setup = await startCardSetup(db, provider, organizationId, clock.now());
-      return { object: 'billing.card_setup', provider: provider.name, setup_intent: setup.setupRef, client_secret: setup.clientSecret, publishable_key: setup.publishableKey };
+      const answer: z.infer<typeof cardSetupSchema> = { object: 'billing.card_setup', provider: 'stripe', setup_intent: setup.setupRef, client_secret: setup.clientSecret, publishable_key: setup.publishableKey };
+      return answer;
     });
 
     app.post('/billing/payment_methods', async (request, reply) => {

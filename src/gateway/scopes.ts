@@ -81,6 +81,7 @@ export const ROUTE_ENDPOINTS: Record<string, Endpoint> = {
   'GET /v1/organization/usage/completions': 'usage.read',
   'GET /v1/organization/usage/embeddings': 'usage.read',
   'GET /v1/organization/costs': 'usage.read',
+  'GET /v1/organization/usage/requests': 'usage.read',
   // Limits and billing.
   'GET /v1/organization/projects/:projectId/rate_limits': 'rate_limits.read',
   'GET /v1/organization/projects/:projectId/rate_limits/:rateLimitId': 'rate_limits.read',
@@ -126,8 +127,8 @@ export const ROUTE_ENDPOINTS: Record<string, Endpoint> = {
   [`DELETE ${P}/users/:user_id`]: 'project_users.write',
 };
 
-/** Routes that take no key at all (health, metrics, the OpenAPI document, leak reports). */
-export const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'POST /v1/leaks', 'POST /v1/billing/stripe/webhook'];
+/** Routes that take no key at all (health, metrics, the OpenAPI document, leak reports, Stripe's webhook, the dashboard's page and assets). */
+export const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'POST /v1/leaks', 'POST /v1/billing/stripe/webhook', 'GET /*'];
 
 /**
  * Routes outside the key-scope table: the public ones, the account and

@@ -123,9 +123,19 @@ export async function setOrgRole(deps: ControlDeps, actor: Actor, userId: string
   return getOrgMember(deps.db, actor.organizationId, userId);
 }
 
-/** Revokes every key a person created in an organization (or one project of it): their keys leave with them. */
+/**
+ * Revokes the keys a person created in an organization (or one project of
+ * it): their project and admin keys leave with them. Service accounts' keys
+ * stay: a service account belongs to the project, not to whoever made it.
+ */
 async function revokePersonsKeys(deps: ControlDeps, actor: Actor, userId: string, projectId: string | null): Promise<number> {
-  let q = deps.db.selectFrom('api_keys').select('id').where('organization_id', '=', actor.organizationId).where('created_by', '=', userId).where('status', '=', 'active');
+  let q = deps.db
+    .selectFrom('api_keys')
+    .select('id')
+    .where('organization_id', '=', actor.organizationId)
+    .where('created_by', '=', userId)
+    .where('status', '=', 'active')
+    .where('kind', '!=', 'service_account');
   if (projectId) q = q.where('project_id', '=', projectId);
   const keys = await q.execute();
   let revoked = 0;

@@ -110,7 +110,7 @@ export async function setUserStatus(deps: ControlDeps, actor: Actor, userId: str
   });
   let keysRevoked = 0;
   if (status === 'disabled') {
-    const keys = await deps.db.selectFrom('api_keys').select(['id', 'organization_id']).where('created_by', '=', userId).where('status', '=', 'active').execute();
+    const keys = await deps.db.selectFrom('api_keys').select(['id', 'organization_id']).where('created_by', '=', userId).where('status', '=', 'active').where('kind', '!=', 'service_account').execute();
     for (const key of keys) if (await revokeKeyById(deps, { ...actor, organizationId: key.organization_id }, key.id, 'user_disabled')) keysRevoked++;
   }
   return { keysRevoked };

@@ -57,6 +57,8 @@ export function accountRoutes(deps: IdentityDeps, ext: AccountExtensions): Accou
   const me = async (session: ActiveSession) => ({
     ...userObject(toUserRecord(session.user)),
     ...(ext.describe ? await ext.describe(session.userId) : {}),
+    // What this Tollgate asks of an account before it may create API keys.
+    key_requirements: { verified_email: deps.config.accounts.require_verified_email, verified_phone: deps.config.accounts.require_verified_phone },
     session_id: session.id,
     csrf_token: csrfToken(deps.secret, session.id),
   });

@@ -70,19 +70,32 @@ function filters(req: AggregateRequest, nullable: boolean): RawBuilder<unknown>[
 
 const and = (parts: RawBuilder<unknown>[]) => sql.join(parts, sql` and `);
 
-function rawPart(req: AggregateRequest, fullFrom: number, fullTo: number): RawBuilder<unknown> {
-  const where = [
-    sql`organization_id = ${req.organizationId}`,
-    sql`created_at >= ${int(req.from)}`,
-    sql`created_at < ${int(req.to)}`,
-    sql`(rolled_up_at is null or created_at < ${int(fullFrom)} or created_at >= ${int(fullTo)})`,
-    ...filters(req, true),
-  ];
+function rawSelect(req: AggregateRequest, range: RawBuilder<unknown>[]): RawBuilder<unknown> {
+  const where = [sql`organization_id = ${req.organizationId}`, ...range, ...filters(req, true)];
   return sql`select (created_at - ${int(req.origin)}) / ${int(req.width)} as bucket,
       coalesce(project_id, '') as project_id, coalesce(api_key_id, '') as api_key_id, model,
       cast(1 as bigint) as events, cast(case when status = 'error' then 1 else 0 end as bigint) as failed_events,
       prompt_tokens, cached_tokens, cache_write_tokens, completion_tokens, reasoning_tokens, cost_picos
     from usage_events where ${and(where)}`;
+}
+
+/**
+ * The raw events a read needs: every event of the partial hours at either end,
+ * and only the not-yet-folded events of the whole hours. Three selects rather
+ * than one OR, so each is a narrow index range: the ends on the organization's
+ * time index, the unfolded ones on the partial index of unfolded events. (One
+ * predicate `rolled_up_at is null or created_at outside the whole hours` made
+ * both dialects walk every event of the range: seconds for a month of a busy
+ * organization.)
+ */
+function rawParts(req: AggregateRequest, fullFrom: number, fullTo: number): RawBuilder<unknown>[] {
+  const between = (from: number, to: number) => [sql`created_at >= ${int(from)}`, sql`created_at < ${int(to)}`];
+  if (fullFrom >= fullTo) return [rawSelect(req, between(req.from, req.to))];
+  return [
+    ...(req.from < fullFrom ? [rawSelect(req, between(req.from, fullFrom))] : []),
+    rawSelect(req, [sql`rolled_up_at is null`, ...between(fullFrom, fullTo)]),
+    ...(fullTo < req.to ? [rawSelect(req, between(fullTo, req.to))] : []),
+  ];
 }
 
 function rollupPart(req: AggregateRequest, fullFrom: number, fullTo: number): RawBuilder<unknown> {
@@ -108,7 +121,8 @@ function wholeHours(req: AggregateRequest): { fullFrom: number; fullTo: number }
 export async function aggregateUsage(db: Kysely<Database>, req: AggregateRequest): Promise<AggregateRow[]> {
   if (req.useRollups && (req.width % HOUR_MS !== 0 || req.origin % HOUR_MS !== 0)) throw new Error('rollups need an hour-aligned bucket grid');
   const { fullFrom, fullTo } = wholeHours(req);
-  const source = fullFrom < fullTo ? sql`${rawPart(req, fullFrom, fullTo)} union all ${rollupPart(req, fullFrom, fullTo)}` : rawPart(req, fullFrom, fullTo);
+  const parts = [...rawParts(req, fullFrom, fullTo), ...(fullFrom < fullTo ? [rollupPart(req, fullFrom, fullTo)] : [])];
+  const source = sql.join(parts, sql` union all `);
   const keys = [sql.ref('bucket'), ...req.groupBy.map((g) => sql.ref(g))];
   const sums = sql.raw(SUMS.map((s) => `sum(${s}) as ${s}`).join(', '));
   const groupCols = req.groupBy.length > 0 ? sql`, ${sql.join(req.groupBy.map((g) => sql.ref(g)))}` : sql``;

@@ -4,3 +4,4 @@ export { readReport, REPORT_ENDPOINTS, type Bucket, type CompletionsResult, type
 export { usageRoutes, type UsageRouteDeps } from './routes.js';
 export { foldUsageBatch, foldUsageEvents, pruneUsageEvents } from './rollup.js';
 export { startUsageMaintenance, type UsageMaintenance, type UsageMaintenanceOptions } from './maintenance.js';
+export { readRequestLog, parseRequestLogQuery, requestLogQuery, type RequestLogPage, type RequestLogQuery } from './requests.js';

@@ -4,6 +4,7 @@ import { TollgateError } from '../common/errors.js';
 import type { Store } from '../store/index.js';
 import { parseReportQuery, type ReportKind } from './params.js';
 import { readReport } from './reports.js';
+import { parseRequestLogQuery, readRequestLog } from './requests.js';
 
 export interface UsageRouteDeps {
   store: Store;
@@ -18,7 +19,8 @@ function organizationOf(request: FastifyRequest): string {
 
 /**
  * GET /v1/organization/usage/completions, /usage/embeddings and /costs, in
- * OpenAI's shape, always scoped to the caller's organization.
+ * OpenAI's shape, and the request log (/usage/requests), always scoped to the
+ * caller's organization.
  */
 export function usageRoutes(deps: UsageRouteDeps): FastifyPluginAsync {
   const report = (kind: ReportKind) => async (request: FastifyRequest) => {
@@ -30,5 +32,6 @@ export function usageRoutes(deps: UsageRouteDeps): FastifyPluginAsync {
     app.get('/usage/completions', report('completions'));
     app.get('/usage/embeddings', report('embeddings'));
     app.get('/costs', report('costs'));
+    app.get('/usage/requests', async (request) => readRequestLog(deps.store.db, organizationOf(request), parseRequestLogQuery(request.query as Record<string, unknown>)));
   };
 }

@@ -38,7 +38,7 @@ describe('credits and the ledger through the admin API', () => {
     expect(reused.status).toBe(409);
     expect(reused.body.error.param).toBe('Idempotency-Key');
 
-    expect((await tenantAdmin('GET', '/v1/organization/credits')).body).toMatchObject({ balance_usd: '17.50', credited_usd: '17.50', paid_usd: '0.00', used_usd: '0.00' });
+    expect((await tenantAdmin('GET', '/v1/organization/credits')).body).toMatchObject({ balance_usd: '17.50', granted_usd: '17.50', paid_usd: '0.00', used_usd: '0.00' });
     // The grant is in the tenant's audit log, made by the operator's key.
     const audit = await tenantAdmin('GET', '/v1/organization/audit_logs?event_types[]=credits.granted');
     expect(audit.body.data).toHaveLength(1);

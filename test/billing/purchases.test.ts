@@ -56,7 +56,7 @@ describe('cards and purchases with the test payment provider', () => {
     const res = await owner('POST', '/v1/organization/billing/purchases', { amount_usd: '10' }, { 'idempotency-key': 'buy-1' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ object: 'billing.purchase', source: 'manual', status: 'succeeded', amount_usd: '10.00', payment_method_id: visa, receipt_number: expect.stringMatching(/^TG-\d{6}$/), failure: null });
-    expect((await owner('GET', '/v1/organization/credits')).body).toMatchObject({ balance_usd: '15.00', paid_usd: '10.00', credited_usd: '15.00' });
+    expect((await owner('GET', '/v1/organization/credits')).body).toMatchObject({ balance_usd: '15.00', paid_usd: '10.00', granted_usd: '5.00' });
     const ledger = await owner('GET', '/v1/organization/credits/ledger?limit=1');
     expect(ledger.body.data[0]).toMatchObject({ kind: 'purchase', amount_usd: '10.00', reference_id: res.body.id, balance_after_usd: '15.00' });
     expect((await owner('GET', '/v1/organization/limits/tier')).body).toMatchObject({

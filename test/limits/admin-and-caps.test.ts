@@ -25,7 +25,7 @@ describe('credits, tiers, budgets and limits through the admin API', () => {
   });
 
   it('starts the bootstrap organization on Tier 5 with the trial grant', async () => {
-    expect((await get(tg, '/credits')).body).toMatchObject({ object: 'organization.credit_balance', billing_mode: 'prepaid', credited_usd: '0.01', balance_usd: '0.01' });
+    expect((await get(tg, '/credits')).body).toMatchObject({ object: 'organization.credit_balance', billing_mode: 'prepaid', granted_usd: '0.01', balance_usd: '0.01' });
     expect((await get(tg, '/limits/tier')).body).toMatchObject({ tier: 'tier-5', max_requests_per_1_minute: 10_000, max_tokens_per_1_minute: 30_000_000 });
   });
 

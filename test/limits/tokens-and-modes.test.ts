@@ -48,7 +48,7 @@ describe('billing modes', () => {
         return (await tg.services.store.db.selectFrom('usage_events').select('id').execute()).length === 1;
       }, 'the event');
       const credits = await fetch(`${tg.url}/v1/organization/credits`, { headers: { authorization: `Bearer ${tg.adminKey}` } });
-      expect(await credits.json()).toMatchObject({ billing_mode: 'postpaid', credited_usd: '0.00', balance_usd: expect.stringMatching(/^-0\.0000\d+$/) });
+      expect(await credits.json()).toMatchObject({ billing_mode: 'postpaid', granted_usd: '0.00', balance_usd: expect.stringMatching(/^-0\.0000\d+$/) });
     } finally {
       await tg.stop();
     }

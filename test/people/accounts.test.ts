@@ -49,7 +49,7 @@ describe('accounts: sign-up, verification, sign-in, sessions, reset', () => {
 
     const me = await b.call('GET', '/v1/me');
     expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ object: 'user', email: 'ada@example.com', email_verified: true, operator: false, csrf_token: signin.body.csrf_token });
+    expect(me.body).toMatchObject({ object: 'user', email: 'ada@example.com', email_verified: true, operator: false, csrf_token: signin.body.csrf_token, organizations: [], key_requirements: { verified_email: true, verified_phone: false } });
     expect(JSON.stringify(me.body)).not.toMatch(/argon2|password_hash/);
   });
 

@@ -48,7 +48,7 @@ describe('organizations, roles, invites and the operator', () => {
     expect(completion.choices[0]!.message.content).toBe('it works');
     // The new organization has the trial grant and the free tier; its Owner may read but not raise either.
     const credits = await ada.call('GET', '/v1/organization/credits', undefined, { 'openai-organization': org.body.id });
-    expect(credits.body).toMatchObject({ credited_usd: '5.00', balance_usd: '5.00' });
+    expect(credits.body).toMatchObject({ granted_usd: '5.00' });
     expect((await ada.call('GET', '/v1/organization/limits/tier', undefined, { 'openai-organization': org.body.id })).body.tier).toBe('free');
   });
 
@@ -124,15 +124,19 @@ describe('organizations, roles, invites and the operator', () => {
   });
 
   it('removing a member revokes their keys and ends their access; the last Owner is kept', async () => {
-    const member = await inviteAndJoin(tg, smtp, operator, tg.organizationId, 'member@example.com', 'reader', [{ id: tg.projectId, role: 'member' }]);
+    const member = await inviteAndJoin(tg, smtp, operator, tg.organizationId, 'member@example.com', 'reader', [{ id: tg.projectId, role: 'owner' }]);
     const key = await member.browser.call('POST', `/v1/organization/projects/${tg.projectId}/api_keys`, { name: 'mine' });
     expect(key.status, JSON.stringify(key.body)).toBe(200);
+    // A service account the person made belongs to the project: its key outlives their membership.
+    const bot = await member.browser.call('POST', `/v1/organization/projects/${tg.projectId}/service_accounts`, { name: 'deploy bot' });
+    expect(bot.status, JSON.stringify(bot.body)).toBe(200);
     const chat = () => client(tg.url, key.body.value)('POST', '/v1/chat/completions', { model: 'tollgate-sim', messages: [{ role: 'user', content: 'hi' }] });
     expect((await chat()).status).toBe(200);
     expect((await member.browser.call('GET', '/v1/organization/projects')).status).toBe(200);
     const removed = await operator.call('DELETE', `/v1/organization/users/${member.userId}`);
     expect(removed.body).toEqual({ object: 'organization.user.deleted', id: member.userId, deleted: true });
     expect((await chat()).status).toBe(401);
+    expect((await client(tg.url, bot.body.api_key.value)('GET', '/v1/models')).status).toBe(200);
     const after = await member.browser.call('GET', '/v1/organization/projects', undefined, { 'openai-organization': tg.organizationId });
     expect(after.status).toBe(404);
     const revoked = await client(tg.url, tg.adminKey)('GET', `/v1/organization/projects/${tg.projectId}/api_keys/${key.body.id}`);

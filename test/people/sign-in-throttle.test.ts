@@ -71,7 +71,7 @@ describe('phone verification over an HTTP SMS gateway', () => {
     });
     await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
     const port = (gateway.address() as { port: number }).port;
-    tg = await startTestTollgate({ sms: { http_url: `http://127.0.0.1:${port}/send`, http_token: 'gw-token-123', from: 'Tollgate' } });
+    tg = await startTestTollgate({ sms: { http_url: `http://127.0.0.1:${port}/send`, http_token: 'gw-token-123', from: 'Tollgate' }, accounts: { require_verified_email: false, require_verified_phone: true } });
     await account(tg, 'phone@example.com');
   });
   afterAll(async () => {
@@ -82,6 +82,10 @@ describe('phone verification over an HTTP SMS gateway', () => {
   it('sends a 6-digit code, allows five tries, and verifies the number with the right code', async () => {
     const b = browser(tg.url);
     await b.signIn('phone@example.com', PASSWORD);
+    // This Tollgate asks for a verified phone (and not a verified address) before keys.
+    const org = (await b.call('POST', '/v1/me/organizations', { name: 'Phones' })).body;
+    const createKey = () => b.call('POST', `/v1/organization/projects/${org.projects[0].id}/api_keys`, { name: 'k' }, { 'openai-organization': org.id });
+    expect((await createKey()).body.error.code).toBe('phone_not_verified');
     const bad = await b.call('POST', '/v1/me/phone', { phone_number: '555-1234' });
     expect(bad.body.error).toMatchObject({ code: 'invalid_value', param: 'phone_number' });
     const sent = await b.call('POST', '/v1/me/phone', { phone_number: '+1 (555) 010-2030' });
@@ -102,5 +106,6 @@ describe('phone verification over an HTTP SMS gateway', () => {
     expect(verified.body).toMatchObject({ phone_number: '+15550102030', phone_verified: true });
     const stored = await tg.services.store.db.selectFrom('phone_codes').selectAll().execute();
     expect(stored).toEqual([]);
+    expect((await createKey()).status).toBe(200);
   });
 });

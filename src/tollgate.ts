@@ -11,7 +11,9 @@ import { checkTierSettings, createLimits, limitsAdminRoutes, type Limits } from 
 import { createUsageRecorder, startBatchWriter, type UsageRecorder } from './metering/index.js';
 import { createMetrics } from './metrics/index.js';
 import { createMailer, type Mailer } from './notify/index.js';
-import { createIdentity, type Identity } from './identity/index.js';
+import { accountPlugin, createIdentity, type Identity } from './identity/index.js';
+import { createSecondFactor } from './second-factor/index.js';
+import { createSso } from './sso/index.js';
 import { createPriceCatalogue, pricingRoutes, type PriceCatalogue } from './pricing/index.js';
 import { createCredentialStore, createProviderRegistry, withEnvProviders, type ProviderRegistry } from './providers/index.js';
 import { operatorPlugin, peopleAdminRoutes, providerCredentialRoutes } from './admin/index.js';
@@ -145,6 +147,10 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     let url = '';
     const onboard = (db: typeof store.db, id: string, now: number) => onboardOrganization(db, id, { tier: config.limits.new_organization_tier, trialGrant: parseUsd(config.billing.trial_grant_usd), now });
     const identity = createIdentity({ config, db: store.db, clock, secret, logger, mailer, baseUrl: () => config.public_url ?? url, onboard });
+    const secondFactor = createSecondFactor(identity.deps, { issuer: config.totp.issuer });
+    identity.addSecondFactor(secondFactor.factor);
+    const sso = createSso(identity.deps, { config, logger, signupGate: identity.signupGate });
+    const signInRoutes = [...secondFactor.routes, ...sso.routes];
     billing = createBilling({ config, db: store.db, clock, logger, invalidate: limits.policies.invalidate });
     const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management, mailer, identity, billing };
     const app = await buildApp({
@@ -168,9 +174,10 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
         organizationExists: async (id) => (await store.db.selectFrom('organizations').select('id').where('id', '=', id).executeTakeFirst()) !== undefined,
       },
       publicRoutes: [
-        publicRoutes(management.control, management.authThrottle, identity.routes),
+        publicRoutes(management.control, management.authThrottle, [...identity.routes, ...signInRoutes]),
         identity.plugin,
         stripeWebhookRoutes(billing),
+        accountPlugin(identity.deps, signInRoutes),
         async (root) => {
           await root.register(operatorPlugin({ keys, authThrottle: management!.authThrottle, control: management!.control, identity: identity.deps, onboard }), { prefix: '/v1/operator' });
         },

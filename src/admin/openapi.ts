@@ -205,15 +205,20 @@ function routeObject(route: string, endpoint: Endpoint, doc: RouteDoc): Json {
 function accountObject(route: AccountRoute): Json {
   const write = route.method !== 'GET';
   const csrf = route.session && write ? [{ name: 'X-CSRF-Token', in: 'header', required: true, schema: { type: 'string' }, description: 'The csrf_token of the session (sign-in answer, GET /v1/me, or the tollgate_csrf cookie).' }] : [];
+  const query = route.query ? queryOf(route.query) : [];
+  const bodyType = route.formPost ? 'application/x-www-form-urlencoded' : 'application/json';
+  const answer = route.redirect
+    ? { 303: { description: route.returns, headers: { Location: { schema: { type: 'string' } } } } }
+    : { [route.status ?? 200]: { description: route.returns, content: { 'application/json': { schema: { type: 'object' } } } } };
   return {
     operationId: route.id,
     summary: route.summary,
     tags: ['Accounts and sessions'],
     security: route.session ? [{ SessionCookie: [] }] : [],
-    parameters: [...pathParameters(route.path), ...csrf],
-    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } } } : {}),
+    parameters: [...pathParameters(route.path), ...query, ...csrf],
+    ...(route.body ? { requestBody: { required: true, content: { [bodyType]: { schema: jsonSchema(route.body) } } } } : {}),
     responses: {
-      [route.status ?? 200]: { description: route.returns, content: { 'application/json': { schema: { type: 'object' } } } },
+      ...answer,
       400: errorResponse('Invalid input; `error.param` names the parameter (`weak_password`, `invalid_token` for a used or expired link).'),
       401: errorResponse(route.session ? 'Not signed in, or the session ended (`not_signed_in`).' : 'Wrong email or password (`invalid_credentials`), the same for an unknown address.'),
       403: errorResponse('A cross-site request, or a write without the CSRF token (`csrf_token_invalid`); a disabled account.'),

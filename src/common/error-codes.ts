@@ -49,6 +49,27 @@ export const ERRORS = {
   weak_password: spec(400, 'invalid_request_error', 'weak_password', 'This password is too weak.'),
   too_many_sign_in_attempts: spec(429, 'requests', 'rate_limit_exceeded', 'Too many failed sign-in attempts. Please try again later, or reset your password.'),
   too_many_codes: spec(429, 'requests', 'rate_limit_exceeded', 'Too many codes requested. Please try again later.'),
+  // Second factor (TOTP and recovery codes).
+  invalid_second_factor_code: spec(400, 'invalid_request_error', 'invalid_code', 'This code is not correct, or it was already used. A new code shows every 30 seconds.'),
+  reauthentication_required: spec(
+    403,
+    'invalid_request_error',
+    'reauthentication_required',
+    'Sign in again first: changing the second factor needs a sign-in within the last 15 minutes.',
+  ),
+  too_many_code_attempts: spec(429, 'requests', 'rate_limit_exceeded', 'Too many wrong codes. Please wait before trying again.'),
+  // SSO: the callback redirects to the sign-in page with one of these codes (`?sso_error=`).
+  sso_state_invalid: spec(400, 'invalid_request_error', 'sso_state_invalid', 'This sign-in did not start in this browser, took too long, or was already used. Start again.'),
+  sso_failed: spec(400, 'invalid_request_error', 'sso_failed', 'The identity provider did not confirm the sign-in. Start again.'),
+  sso_denied: spec(400, 'invalid_request_error', 'sso_denied', 'The sign-in was cancelled or refused at the identity provider.'),
+  sso_email_unverified: spec(
+    403,
+    'invalid_request_error',
+    'sso_email_unverified',
+    'The identity provider did not confirm that this email address is verified, so it cannot sign in to or create a Tollgate account.',
+  ),
+  sso_email_missing: spec(403, 'invalid_request_error', 'sso_email_missing', 'The identity provider did not share an email address: allow it to, and start again.'),
+  sso_provider_unavailable: spec(502, 'server_error', 'sso_provider_unavailable', 'The identity provider cannot be reached right now. Please try again later.', true),
   invalid_json: spec(
     400,
     'invalid_request_error',

@@ -184,6 +184,58 @@ export const meteringSchema = z
   })
   .strict();
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * One identity provider of sign-in with SSO. `kind` picks a preset (issuer,
+ * scopes, how the answer comes back, which claim proves the address); a
+ * generic `oidc` provider names its `issuer`.
+ */
+export const ssoProviderSchema = z
+  .object({
+    kind: z.enum(['oidc', 'google', 'microsoft', 'apple']).default('oidc').describe('oidc (any OpenID Connect provider), google, microsoft or apple.'),
+    display_name: z.string().min(1).max(64).optional().describe('Name on the sign-in button; default: the preset\'s (Google, Microsoft, Apple) or the provider id.'),
+    issuer: z.url().optional().describe('Issuer URL (its /.well-known/openid-configuration is read); required for oidc, preset otherwise.'),
+    client_id: z.string().min(1).max(512).describe('Client id registered at the provider (Apple: the Services ID).'),
+    client_secret: secretString().optional().describe('Client secret; none for a public client (PKCE only).'),
+    client_secret_file: z.string().min(1).optional().describe('File holding the client secret (e.g. a Docker secret).'),
+    scopes: z
+      .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope token'))
+      .min(1)
+      .optional()
+      .describe('Scopes asked for; default openid email profile (Apple: openid email name).'),
+    tenant: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]{1,128}$/, 'a tenant id, domain, common, organizations or consumers')
+      .optional()
+      .describe('Microsoft: the Entra tenant (id or domain), or common, organizations, consumers. Default common.'),
+    team_id: z.string().regex(/^[A-Z0-9]{10}$/, 'a 10-character Apple team id').optional().describe('Apple: the team id that signs the client secret.'),
+    key_id: z.string().regex(/^[A-Z0-9]{10}$/, 'a 10-character Apple key id').optional().describe('Apple: the id of the Sign in with Apple key.'),
+    private_key: secretString().optional().describe('Apple: the Sign in with Apple key (PEM, the .p8 file\'s text).'),
+    private_key_file: z.string().min(1).optional().describe('Apple: file holding the Sign in with Apple key (.p8).'),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (p.kind === 'oidc' && !p.issuer) problem('issuer', 'an oidc provider needs its issuer URL');
+    if (p.issuer) {
+      const url = new URL(p.issuer);
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) problem('issuer', 'the issuer must be https (http only on a loopback address, for development)');
+    }
+    if (p.client_secret && p.client_secret_file) problem('client_secret_file', 'set client_secret or client_secret_file, not both');
+    if (p.private_key && p.private_key_file) problem('private_key_file', 'set private_key or private_key_file, not both');
+    if ((p.kind === 'google' || p.kind === 'microsoft') && !p.client_secret && !p.client_secret_file) problem('client_secret', `a ${p.kind} provider needs client_secret or client_secret_file`);
+    if (p.kind === 'apple') {
+      if (!p.team_id) problem('team_id', 'an apple provider needs team_id');
+      if (!p.key_id) problem('key_id', 'an apple provider needs key_id');
+      if (!p.private_key && !p.private_key_file) problem('private_key', 'an apple provider needs private_key or private_key_file');
+      if (p.client_secret || p.client_secret_file) problem('client_secret', 'apple has no static client secret: Tollgate signs one with private_key');
+    } else {
+      for (const key of ['team_id', 'key_id', 'private_key', 'private_key_file'] as const) if (p[key] !== undefined) problem(key, `${key} is for apple providers only`);
+    }
+    if (p.kind !== 'microsoft' && p.tenant !== undefined) problem('tenant', 'tenant is for microsoft providers only');
+  });
+
 export const configSchema = z
   .object({
     server: z
@@ -261,6 +313,21 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    totp: z
+      .object({
+        issuer: z.string().min(1).max(64).default('Tollgate').describe('Name authenticator apps show next to the account (the otpauth:// issuer).'),
+      })
+      .strict()
+      .prefault({}),
+    sso: z
+      .object({
+        providers: z
+          .record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/), ssoProviderSchema)
+          .default({})
+          .describe('Identity providers for sign-in with SSO, by id (the id is in the callback URL /v1/auth/sso/<id>/callback).'),
+      })
+      .strict()
+      .prefault({}),
     smtp_url: secretString()
       .optional()
       .describe('SMTP server for mail (smtp://user:pass@host:587, smtps://... for TLS from the start); unset: each mail is written to the log with its link.'),
@@ -302,4 +369,5 @@ export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type SimulatorConfig = z.infer<typeof simulatorSchema>;
 export type RoutingConfig = z.infer<typeof routingSchema>;
+export type SsoProviderConfig = z.infer<typeof ssoProviderSchema>;
 export type ModelCapability = (typeof modelCapabilities)[number];

@@ -49,6 +49,13 @@ export type AuditEventType =
   | 'rate_limit.updated'
   | 'provider_key.updated'
   | 'provider_key.deleted'
+  // Second factor and SSO (organization '' as for the other account events).
+  | 'second_factor.enabled'
+  | 'second_factor.disabled'
+  | 'second_factor.recovery_codes_regenerated'
+  | 'second_factor.recovery_code_used'
+  | 'sso.linked'
+  | 'sso.unlinked'
   | 'credits.adjusted'
   | 'payment_method.added'
   | 'payment_method.removed'

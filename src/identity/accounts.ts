@@ -4,7 +4,7 @@ import { auditAccount, link, sendMail, type IdentityDeps } from './context.js';
 import { existingAccountMail, resetMail, verificationMail } from './messages.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
 import { revokeUserSessions, type ActiveSession } from './sessions.js';
-import { establishSession } from './sign-in.js';
+import { beginSignIn } from './sign-in.js';
 import { consumeToken, issueToken, revokeTokens, tokenHash } from './tokens.js';
 import { checkEmail, findUserRowByEmail, getUser, getUserRow, insertUser, toUserRecord, userObject, type UserRecord } from './users.js';
 
@@ -111,7 +111,8 @@ export async function resetPassword(deps: IdentityDeps, request: FastifyRequest,
   });
   await deps.db.deleteFrom('auth_attempts').where('key', 'like', `%${deps.secret.hash(`sign-in:${row.email}`).slice(0, 32)}%`).execute();
   await auditAccount(deps, request, row.id, 'user.password_reset', { sessions_ended: ended });
-  return establishSession(deps, request, reply, row.id, 'password_reset');
+  // A reset proves the mailbox, not the second factor: an account that has one still needs it.
+  return beginSignIn(deps, request, reply, row.id, 'password_reset');
 }
 
 async function previewToken(deps: IdentityDeps, token: string): Promise<{ email: string; name: string | null } | undefined> {

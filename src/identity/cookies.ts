@@ -34,10 +34,14 @@ export interface CookieOptions {
   maxAgeSeconds: number;
   httpOnly: boolean;
   secure: boolean;
+  /** Default `/`. */
+  path?: string;
+  /** Default Lax. None (only with Secure) lets a cross-site form post carry the cookie. */
+  sameSite?: 'Lax' | 'None';
 }
 
 function serialize(name: string, value: string, options: CookieOptions): string {
-  const parts = [`${name}=${encodeURIComponent(value)}`, 'Path=/', `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`, 'SameSite=Lax'];
+  const parts = [`${name}=${encodeURIComponent(value)}`, `Path=${options.path ?? '/'}`, `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`, `SameSite=${options.sameSite ?? 'Lax'}`];
   if (options.httpOnly) parts.push('HttpOnly');
   if (options.secure) parts.push('Secure');
   return parts.join('; ');
@@ -49,6 +53,6 @@ export function setCookie(reply: FastifyReply, name: string, value: string, opti
   reply.header('set-cookie', [...list.filter((c) => !c.startsWith(`${name}=`)), serialize(name, value, options)]);
 }
 
-export function clearCookie(reply: FastifyReply, name: string, secure: boolean): void {
-  setCookie(reply, name, '', { maxAgeSeconds: 0, httpOnly: true, secure });
+export function clearCookie(reply: FastifyReply, name: string, secure: boolean, path?: string): void {
+  setCookie(reply, name, '', { maxAgeSeconds: 0, httpOnly: true, secure, path });
 }

@@ -20,7 +20,17 @@ export interface AccountRoute {
   /** Needs a signed-in session (cookie); writes then need the CSRF token. */
   session: boolean;
   body?: z.ZodType;
+  /** Query parameters, parsed like a body. */
+  query?: z.ZodType;
   status?: number;
+  /** A browser navigation, answered with a redirect (the handler sets it) instead of JSON. */
+  redirect?: boolean;
+  /**
+   * An identity provider's form post (OpenID Connect `response_mode=form_post`):
+   * a form-encoded body from another site, so Origin is not checked; the
+   * route's own state check binds it to the browser instead.
+   */
+  formPost?: boolean;
   handler(ctx: RouteContext): Promise<unknown>;
 }
 
@@ -30,6 +40,7 @@ export interface RouteContext {
   /** Set on `session` routes. */
   session: ActiveSession;
   body: any;
+  query: any;
 }
 
 /** The hooks other parts of Tollgate add to accounts: the sign-up policy and what `GET /v1/me` also lists. */
@@ -199,22 +210,32 @@ export function accountRoutes(deps: IdentityDeps, ext: AccountExtensions): Accou
  * (Origin), and writes in a session carry its CSRF token.
  */
 export function accountPlugin(deps: IdentityDeps, routes: AccountRoute[]): FastifyPluginAsync {
+  const add = (app: FastifyInstance, route: AccountRoute) =>
+    app.route({
+      method: route.method,
+      url: route.path,
+      handler: async (request, reply) => {
+        let session: ActiveSession | null = null;
+        if (route.session) session = await requireSession(deps, request);
+        else if (!route.formPost) checkOrigin(deps, request);
+        const body = route.body ? parseRequest(route.body, request.body ?? {}) : undefined;
+        const query = route.query ? parseRequest(route.query, request.query ?? {}) : undefined;
+        const answer = await route.handler({ request, reply, session: session!, body, query });
+        if (route.status) reply.code(route.status);
+        return answer;
+      },
+    });
   return async (app: FastifyInstance) => {
-    for (const route of routes) {
-      app.route({
-        method: route.method,
-        url: route.path,
-        handler: async (request, reply) => {
-          let session: ActiveSession | null = null;
-          if (route.session) session = await requireSession(deps, request);
-          else checkOrigin(deps, request);
-          const body = route.body ? parseRequest(route.body, request.body ?? {}) : undefined;
-          const answer = await route.handler({ request, reply, session: session!, body });
-          if (route.status) reply.code(route.status);
-          return answer;
-        },
+    for (const route of routes.filter((r) => !r.formPost)) add(app, route);
+    const posts = routes.filter((r) => r.formPost);
+    if (posts.length === 0) return;
+    // Form bodies only here: everywhere else a body is JSON whatever its Content-Type says.
+    await app.register(async (forms) => {
+      forms.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, text, done) => {
+        done(null, Object.fromEntries(new URLSearchParams(text as string)));
       });
-    }
+      for (const route of posts) add(forms, route);
+    });
   };
 }
 

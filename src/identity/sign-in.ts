@@ -65,10 +65,19 @@ export async function signInWithPassword(deps: IdentityDeps, request: FastifyReq
   }
   await deps.throttle.succeeded(attempt);
   if (row.status !== 'active') throw new TollgateError('account_disabled');
+  return beginSignIn(deps, request, reply, row.id, 'password');
+}
+
+/**
+ * After a first factor (password, SSO, a reset link): a session, or, when the
+ * account has a second factor enrolled, a pending token instead, which the
+ * factor's own route finishes with `finishPendingSignIn`.
+ */
+export async function beginSignIn(deps: IdentityDeps, request: FastifyRequest, reply: FastifyReply, userId: string, method: SessionMethod): Promise<Record<string, unknown>> {
   const factors: string[] = [];
-  for (const factor of deps.secondFactors) if (await factor.enrolled(row.id)) factors.push(factor.name);
+  for (const factor of deps.secondFactors) if (await factor.enrolled(userId)) factors.push(factor.name);
   if (factors.length > 0) {
-    const pending = await issueToken(deps, { purpose: 'second_factor', userId: row.id });
+    const pending = await issueToken(deps, { purpose: 'second_factor', userId });
     return {
       object: 'sign_in.second_factor_required',
       second_factor_required: true,
@@ -77,7 +86,7 @@ export async function signInWithPassword(deps: IdentityDeps, request: FastifyReq
       expires_at: Math.floor((deps.clock.now() + TOKEN_LIFETIMES_MS.second_factor) / 1000),
     };
   }
-  return establishSession(deps, request, reply, row.id, 'password');
+  return establishSession(deps, request, reply, userId, method);
 }
 
 /** The account a pending sign-in token belongs to, without using it up (a factor checks its code first). */

@@ -325,6 +325,34 @@ export interface InvitesTable {
   revoked_at: NullableInt;
 }
 
+export interface TotpFactorsTable {
+  user_id: string;
+  secret_sealed: string;
+  /** pending | active */
+  status: string;
+  last_used_step: NullableInt;
+  created_at: Int;
+  enabled_at: NullableInt;
+}
+
+export interface RecoveryCodesTable {
+  user_id: string;
+  code_hash: string;
+  created_at: Int;
+  used_at: NullableInt;
+}
+
+export interface SsoIdentitiesTable {
+  id: string;
+  user_id: string;
+  provider: string;
+  issuer: string;
+  subject: string;
+  email: string;
+  created_at: Int;
+  last_used_at: Int;
+}
+
 export interface BillingCustomersTable {
   organization_id: string;
   /** test | stripe */
@@ -445,6 +473,9 @@ export interface Database {
   organization_members: OrganizationMembersTable;
   project_members: ProjectMembersTable;
   invites: InvitesTable;
+  totp_factors: TotpFactorsTable;
+  recovery_codes: RecoveryCodesTable;
+  sso_identities: SsoIdentitiesTable;
   billing_customers: BillingCustomersTable;
   payment_methods: PaymentMethodsTable;
   purchases: PurchasesTable;

@@ -35,14 +35,7 @@ export function browser(baseUrl: string, options: { ip?: string; csrf?: boolean 
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const setCookies = response.headers.getSetCookie();
-    for (const line of setCookies) {
-      const [pair, ...attrs] = line.split(';');
-      const at = pair!.indexOf('=');
-      const name = pair!.slice(0, at).trim();
-      const value = pair!.slice(at + 1).trim();
-      if (attrs.some((a) => /^\s*max-age=0\s*$/i.test(a)) || value === '') cookies.delete(name);
-      else cookies.set(name, value);
-    }
+    keepCookies(cookies, setCookies);
     const text = await response.text();
     let parsed: unknown = text;
     try {
@@ -53,6 +46,18 @@ export function browser(baseUrl: string, options: { ip?: string; csrf?: boolean 
     return { status: response.status, body: parsed, headers: response.headers, setCookies };
   }
   return { cookies, call, signIn: (email, password) => call('POST', '/v1/auth/signin', { email, password }) };
+}
+
+/** Applies Set-Cookie lines to a jar as a browser does: set, replace, or delete when expired. */
+export function keepCookies(jar: Map<string, string>, setCookies: string[]): void {
+  for (const line of setCookies) {
+    const [pair, ...attrs] = line.split(';');
+    const at = pair!.indexOf('=');
+    const name = pair!.slice(0, at).trim();
+    const value = pair!.slice(at + 1).trim();
+    if (attrs.some((a) => /^\s*max-age=0\s*$/i.test(a) || /^\s*expires=Thu, 01 Jan 1970/i.test(a)) || value === '') jar.delete(name);
+    else jar.set(name, value);
+  }
 }
 
 /** The token of a link (`...?token=...`). */

@@ -8,6 +8,8 @@ import * as m006 from './006-usage-rollups.js';
 import * as m007 from './007-lean-usage-indexes.js';
 import * as m020 from './020-accounts-and-sessions.js';
 import * as m021 from './021-members-invites-operator.js';
+import * as m026 from './026-second-factor.js';
+import * as m027 from './027-sso-identities.js';
 import * as m030 from './030-append-only-ledger.js';
 import * as m031 from './031-payments-and-purchases.js';
 
@@ -25,6 +27,8 @@ export const migrations: Record<string, Migration> = {
   '007-lean-usage-indexes': m007,
   '020-accounts-and-sessions': m020,
   '021-members-invites-operator': m021,
+  '026-second-factor': m026,
+  '027-sso-identities': m027,
   '030-append-only-ledger': m030,
   '031-payments-and-purchases': m031,
 };

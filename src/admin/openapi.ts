@@ -219,10 +219,14 @@ function accountObject(route: AccountRoute): Json {
     ...(route.body ? { requestBody: { required: true, content: { [bodyType]: { schema: jsonSchema(route.body) } } } } : {}),
     responses: {
       ...answer,
-      400: errorResponse('Invalid input; `error.param` names the parameter (`weak_password`, `invalid_token` for a used or expired link).'),
-      401: errorResponse(route.session ? 'Not signed in, or the session ended (`not_signed_in`).' : 'Wrong email or password (`invalid_credentials`), the same for an unknown address.'),
-      403: errorResponse('A cross-site request, or a write without the CSRF token (`csrf_token_invalid`); a disabled account.'),
-      429: errorResponse('Too many failed sign-ins, mails or codes; `retry-after` says when to try again.'),
+      ...(route.errors
+        ? Object.fromEntries(Object.entries(route.errors).map(([status, description]) => [status, errorResponse(description)]))
+        : {
+            400: errorResponse('Invalid input; `error.param` names the parameter (`weak_password`, `invalid_token` for a used or expired link).'),
+            401: errorResponse(route.session ? 'Not signed in, or the session ended (`not_signed_in`).' : 'Wrong email or password (`invalid_credentials`), the same for an unknown address.'),
+            403: errorResponse('A cross-site request, or a write without the CSRF token (`csrf_token_invalid`); a disabled account.'),
+            429: errorResponse('Too many failed sign-ins, mails or codes; `retry-after` says when to try again.'),
+          }),
     },
   };
 }

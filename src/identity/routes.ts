@@ -31,6 +31,8 @@ export interface AccountRoute {
    * route's own state check binds it to the browser instead.
    */
   formPost?: boolean;
+  /** The error answers /openapi.json lists (status: when), where they are not the account API's usual ones. */
+  errors?: Record<number, string>;
   handler(ctx: RouteContext): Promise<unknown>;
 }
 

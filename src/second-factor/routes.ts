@@ -60,6 +60,11 @@ export function totpRoutes(deps: IdentityDeps, options: TotpOptions): AccountRou
       method: 'POST', path: '/v1/auth/signin/totp', id: 'signInWithTotp', session: false, body: signInBody,
       summary: "Finish a sign-in that answered `sign_in.second_factor_required`: its pending_token with the authenticator app's current code, or with one of the recovery codes (each works once).",
       returns: 'session with user and csrf_token (and recovery_codes_left when a recovery code was used)',
+      errors: {
+        400: 'A wrong or already used code (`invalid_code`), neither or both of code and recovery_code, or a used or expired pending_token (`invalid_token`).',
+        403: 'A cross-site request, or a disabled account.',
+        429: 'Too many wrong codes; `retry-after` says when to try again.',
+      },
       async handler({ request, reply, body }) {
         proofKind(body);
         const userId = await readPendingSignIn(deps, body.pending_token);
@@ -72,12 +77,14 @@ export function totpRoutes(deps: IdentityDeps, options: TotpOptions): AccountRou
       method: 'GET', path: '/v1/me/totp', id: 'retrieveTotp', session: true,
       summary: 'Whether an authenticator app (TOTP) is set up for the account, and how many recovery codes are left.',
       returns: 'totp',
+      errors: { 401: 'Not signed in, or the session ended (`not_signed_in`).' },
       handler: ({ session }) => status(session.userId),
     },
     {
       method: 'POST', path: '/v1/me/totp', id: 'startTotpEnrollment', session: true,
       summary: 'Start setting up an authenticator app: a new secret, shown once as an otpauth:// URI (for a QR code) and in base32. It is off until confirmed with a first code. Needs a sign-in in the last 15 minutes.',
       returns: 'totp.enrollment',
+      errors: { 401: 'Not signed in, or the session ended (`not_signed_in`).', 403: 'A write without the CSRF token (`csrf_token_invalid`), or from another site; `reauthentication_required` when the sign-in is older than 15 minutes.', 409: 'An authenticator app is already on: turn it off first.' },
       async handler({ session }) {
         requireRecentSignIn(deps, session);
         const secret = await startEnrolment(deps, session.userId);
@@ -95,6 +102,7 @@ export function totpRoutes(deps: IdentityDeps, options: TotpOptions): AccountRou
       method: 'POST', path: '/v1/me/totp/confirm', id: 'confirmTotpEnrollment', session: true, body: confirmBody,
       summary: "Confirm the authenticator app with its current code: signing in then asks for a code. Answers the ten recovery codes, shown once.",
       returns: 'totp with recovery_codes',
+      errors: { 401: 'Not signed in, or the session ended (`not_signed_in`).', 403: 'A write without the CSRF token (`csrf_token_invalid`), or from another site; `reauthentication_required` when the sign-in is older than 15 minutes.', 400: 'A wrong code (`invalid_code`).', 409: 'No enrolment to confirm (start with POST /v1/me/totp), or already on.' },
       async handler({ request, session, body }) {
         requireRecentSignIn(deps, session);
         const factor = await getTotpFactor(deps, session.userId);
@@ -110,6 +118,7 @@ export function totpRoutes(deps: IdentityDeps, options: TotpOptions): AccountRou
       method: 'POST', path: '/v1/me/totp/recovery_codes', id: 'regenerateRecoveryCodes', session: true, body: proofBody,
       summary: 'Replace the recovery codes with ten new ones (shown once; the old ones stop working), proven with a current code or a recovery code. Needs a sign-in in the last 15 minutes.',
       returns: 'totp with recovery_codes',
+      errors: { 401: 'Not signed in, or the session ended (`not_signed_in`).', 403: 'A write without the CSRF token (`csrf_token_invalid`), or from another site; `reauthentication_required` when the sign-in is older than 15 minutes.', 400: 'A wrong or used code or recovery code (`invalid_code`), or neither.', 404: 'No authenticator app is on.', 429: 'Too many wrong codes.' },
       async handler({ request, session, body }) {
         await proveFactor(request, session, body);
         const codes = await newRecoveryCodes(deps, session.userId);
@@ -121,6 +130,7 @@ export function totpRoutes(deps: IdentityDeps, options: TotpOptions): AccountRou
       method: 'POST', path: '/v1/me/totp/disable', id: 'disableTotp', session: true, body: proofBody,
       summary: 'Turn the authenticator app off, proven with a current code or a recovery code; its recovery codes end too. Needs a sign-in in the last 15 minutes.',
       returns: 'totp',
+      errors: { 401: 'Not signed in, or the session ended (`not_signed_in`).', 403: 'A write without the CSRF token (`csrf_token_invalid`), or from another site; `reauthentication_required` when the sign-in is older than 15 minutes.', 400: 'A wrong or used code or recovery code (`invalid_code`), or neither.', 404: 'No authenticator app is on.', 429: 'Too many wrong codes.' },
       async handler({ request, session, body }) {
         const used = await proveFactor(request, session, body);
         await deps.db.transaction().execute(async (trx) => {

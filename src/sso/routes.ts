@@ -98,6 +98,7 @@ export function ssoRoutes(deps: SsoRouteDeps): AccountRoute[] {
       method: 'GET', path: '/v1/auth/sso', id: 'listSsoProviders', session: false,
       summary: 'The identity providers this Tollgate signs in with (a button each on the sign-in page): id, kind, display name and the URL that starts a sign-in.',
       returns: 'list of sso_provider',
+      errors: {},
       async handler() {
         return listPage([...deps.providers.values()].map((p) => ({ object: 'sso_provider', id: p.id, kind: p.kind, name: p.displayName, start_url: `/v1/auth/sso/${p.id}` })), false);
       },
@@ -106,6 +107,7 @@ export function ssoRoutes(deps: SsoRouteDeps): AccountRoute[] {
       method: 'GET', path: '/v1/auth/sso/:provider', id: 'startSsoSignIn', session: false, query: startQuery, redirect: true,
       summary: "Start signing in with an identity provider (a browser navigation): sets the transaction cookie `tollgate_sso` and redirects to the provider (authorization code with PKCE, state and nonce). `return_to` is the page to land on afterwards; `login_hint` pre-fills the provider's account.",
       returns: "Redirect to the provider's sign-in page; to the sign-in page with `?sso_error=sso_provider_unavailable` when the provider cannot be reached.",
+      errors: { 400: 'A `return_to` that is not a path of this site, or an unknown parameter; `error.param` names it.', 404: 'No provider with this id is configured.' },
       async handler({ request, reply, query }) {
         const provider = providerOf(deps, request);
         const tx = newTransaction(deps, provider.id, query.return_to ?? '/');
@@ -121,6 +123,7 @@ export function ssoRoutes(deps: SsoRouteDeps): AccountRoute[] {
     {
       method: 'GET', path: '/v1/auth/sso/:provider/callback', id: 'finishSsoSignIn', session: false, query: callbackQuery, redirect: true,
       summary: "The provider's answer (its redirect URL to register: <public_url>/v1/auth/sso/<id>/callback). Signs in the account linked to the identity, or the account of its verified email, or creates one when the sign-up policy allows.",
+      errors: { 400: 'Malformed answer parameters; `error.param` names the parameter.', 404: 'No provider with this id is configured.' },
       returns: "Redirect to `return_to` once signed in; to the sign-in page with `#pending_token=...&factors=totp` when the account has a second factor; or with `?sso_error=<code>` (sso_state_invalid, sso_denied, sso_failed, sso_email_unverified, sso_email_missing, signup_restricted, account_disabled, sso_provider_unavailable).",
       handler: ({ request, reply, query }) => callback(deps, request, reply, query),
     },
@@ -128,12 +131,14 @@ export function ssoRoutes(deps: SsoRouteDeps): AccountRoute[] {
       method: 'POST', path: '/v1/auth/sso/:provider/callback', id: 'finishSsoSignInFormPost', session: false, body: callbackForm, redirect: true, formPost: true,
       summary: "The provider's answer posted as a form (`response_mode=form_post`, as Apple does); the same as the GET callback.",
       returns: 'The same redirects as the GET callback.',
+      errors: { 400: 'Malformed answer parameters; `error.param` names the parameter.', 404: 'No provider with this id is configured.' },
       handler: ({ request, reply, body }) => callback(deps, request, reply, body),
     },
     {
       method: 'GET', path: '/v1/me/sso_identities', id: 'listSsoIdentities', session: true,
       summary: "The identity providers' accounts linked to the signed-in account.",
       returns: 'list of sso_identity',
+      errors: { 401: 'Not signed in, or the session ended (`not_signed_in`).' },
       async handler({ session }) {
         const rows = await deps.db.selectFrom('sso_identities').selectAll().where('user_id', '=', session.userId).orderBy('id').execute();
         const identities = rows.map((r) => ({
@@ -152,6 +157,7 @@ export function ssoRoutes(deps: SsoRouteDeps): AccountRoute[] {
       method: 'DELETE', path: '/v1/me/sso_identities/:identity_id', id: 'unlinkSsoIdentity', session: true,
       summary: "Unlink an identity provider's account: it no longer signs in to this account (signing in with it again links it again, by its verified email).",
       returns: 'sso_identity.deleted',
+      errors: { 401: 'Not signed in, or the session ended (`not_signed_in`).', 403: 'A write without the CSRF token (`csrf_token_invalid`), or from another site.', 404: 'No such identity linked to this account.' },
       async handler({ request, session }) {
         const { identity_id: id } = request.params as { identity_id: string };
         const row = await deps.db.selectFrom('sso_identities').selectAll().where('id', '=', id).where('user_id', '=', session.userId).executeTakeFirst();

@@ -103,6 +103,24 @@ describe('sign-in with SSO over OpenID Connect, against a real provider', () => 
     });
   });
 
+  it('documents its routes in /openapi.json: redirects as 303s, the form post as a form body', async () => {
+    const doc = (await browser(tg.url).call('GET', '/openapi.json')).body;
+    const start = doc.paths['/v1/auth/sso/{provider}'].get;
+    expect(start.security).toEqual([]);
+    expect(Object.keys(start.responses)).toEqual(['303', '400', '404']);
+    expect(start.parameters.map((p: any) => p.name)).toEqual(['provider', 'return_to', 'login_hint']);
+    const posted = doc.paths['/v1/auth/sso/{provider}/callback'].post;
+    expect(Object.keys(posted.requestBody.content)).toEqual(['application/x-www-form-urlencoded']);
+    expect(Object.keys(posted.requestBody.content['application/x-www-form-urlencoded'].schema.properties)).toEqual(['code', 'state', 'iss', 'error', 'error_description', 'user']);
+    expect(doc.paths['/v1/auth/sso/{provider}/callback'].get.responses['303'].headers.Location).toBeDefined();
+    expect(doc.paths['/v1/auth/sso'].get.responses).toHaveProperty('200');
+    expect(doc.paths['/v1/me/sso_identities/{identity_id}'].delete.security).toEqual([{ SessionCookie: [] }]);
+    const totp = doc.paths['/v1/auth/signin/totp'].post;
+    expect(Object.keys(totp.requestBody.content['application/json'].schema.properties)).toEqual(['pending_token', 'code', 'recovery_code']);
+    expect(Object.keys(totp.responses)).toEqual(['200', '400', '403', '429']);
+    for (const path of ['/v1/me/totp', '/v1/me/totp/confirm', '/v1/me/totp/recovery_codes', '/v1/me/totp/disable']) expect(doc.paths[path], path).toBeDefined();
+  });
+
   it('signs a new person up and in with their verified email: code flow with PKCE, state and nonce', async () => {
     const b = ssoBrowser();
     const first = await b.request({ url: start(tg.url, 'acme', 'ada', '&return_to=%2Fprojects%3Ftab%3Dkeys') });

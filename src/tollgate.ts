@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './common/clock.js';
 import type { Config } from './config/index.js';
 import { managementRoutes, publicRoutes } from './admin/index.js';
-import { billingAdminRoutes, budgetDefaults, onboardOrganization } from './billing/index.js';
+import { billingAdminRoutes, budgetDefaults, createBilling, onboardOrganization, paymentRoutes, purchaseBounds, stripeWebhookRoutes, type Billing } from './billing/index.js';
 import { parseUsd } from './common/money.js';
 import { bootstrap, createKeyService, openKeyManagement, type BootstrapResult, type KeyManagement, type KeyService } from './control/index.js';
 import type { Admission } from './gateway/index.js';
@@ -43,6 +43,8 @@ export interface Services {
   usageMaintenance: UsageMaintenance;
   limits: Limits;
   recorder: UsageRecorder;
+  /** Payment provider, purchases, auto-recharge worker. */
+  billing: Billing;
   /** The one mailer: SMTP when `smtp_url` is set, else one log line per mail. */
   mailer: Mailer;
   /** Accounts, sessions and sign-in. */
@@ -102,6 +104,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
   let usageMaintenance: UsageMaintenance | undefined;
   let limits: Limits | undefined;
   let recorder: UsageRecorder | undefined;
+  let billing: Billing | undefined;
   try {
     const applied = await store.migrate();
     logger.info({ store: store.dialect, location: store.location, migrations_applied: applied, secret_source: source }, 'store ready');
@@ -128,7 +131,12 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const router = createRouter({ config: config.routing, catalogue, providers, metrics, clock });
     usageMaintenance = startUsageMaintenance({ store, clock, logger, retentionDays: config.metering.retention_days, intervalMs: config.metering.rollup_interval_ms });
     recorder = createUsageRecorder({
-      writer: startBatchWriter({ databaseUrl: config.database_url, dataDir: config.data_dir, budgetDefaults: budgetDefaults(config.billing.budget_defaults) }),
+      writer: startBatchWriter({
+        databaseUrl: config.database_url,
+        dataDir: config.data_dir,
+        budgetDefaults: budgetDefaults(config.billing.budget_defaults),
+        recharge: { provider: config.billing.payment_provider, bounds: purchaseBounds(config) },
+      }),
       logger,
       flushIntervalMs: config.metering.flush_interval_ms,
       batchSize: config.metering.batch_size,
@@ -143,7 +151,8 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     identity.addSecondFactor(secondFactor.factor);
     const sso = createSso(identity.deps, { config, logger, signupGate: identity.signupGate });
     const signInRoutes = [...secondFactor.routes, ...sso.routes];
-    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management, mailer, identity };
+    billing = createBilling({ config, db: store.db, clock, logger, invalidate: limits.policies.invalidate });
+    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management, mailer, identity, billing };
     const app = await buildApp({
       logger,
       bodyLimit: config.server.body_limit_bytes,
@@ -155,7 +164,8 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
         usageRoutes({ store, clock }),
         managementRoutes(management.control),
         limitsAdminRoutes({ db: store.db, clock, catalogue, limits, control: management.control }),
-        billingAdminRoutes({ db: store.db, clock, limits, keys, config }),
+        billingAdminRoutes({ db: store.db, clock, limits, keys, config, authority: billing.authority }),
+        paymentRoutes(billing),
         providerCredentialRoutes({ db: store.db, providers, credentials, clock }),
         peopleAdminRoutes({ control: management.control, identity: identity.deps }),
       ],
@@ -166,6 +176,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       publicRoutes: [
         publicRoutes(management.control, management.authThrottle, [...identity.routes, ...signInRoutes]),
         identity.plugin,
+        stripeWebhookRoutes(billing),
         accountPlugin(identity.deps, signInRoutes),
         async (root) => {
           await root.register(operatorPlugin({ keys, authThrottle: management!.authThrottle, control: management!.control, identity: identity.deps, onboard }), { prefix: '/v1/operator' });
@@ -186,6 +197,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const close = () => (closing ??= shutdown(app, services, config.server.shutdown_timeout_ms));
     return { app, services, url, bootstrapped, close };
   } catch (err) {
+    await billing?.close().catch(() => {});
     await limits?.close().catch(() => {});
     await recorder?.close().catch(() => {});
     await usageMaintenance?.stop();
@@ -214,6 +226,7 @@ async function shutdown(app: FastifyInstance, services: Services, deadlineMs: nu
     app.server.closeAllConnections();
     await app.close().catch(() => {});
   }
+  await services.billing.close().catch((err: unknown) => logger.error({ err }, 'stopping the billing worker failed'));
   // Settlements in flight, then the last usage events, before the store closes.
   await services.limits.close().catch((err: unknown) => logger.error({ err }, 'closing limits failed'));
   await services.recorder.close();

@@ -63,4 +63,22 @@ describe('documented response schemas match real answers', { timeout: 90_000 }, 
     await matches(schemas.priceListSchema, 'GET', '/v1/pricing');
     await matches(schemas.estimateSchema, 'POST', '/v1/pricing/estimate', { compare: true, requests_per_day: 10, input_tokens: 100, output_tokens: 10 });
   });
+
+  it('for the ledger, cards, purchases and auto-recharge', async () => {
+    await matches(schemas.creditEntrySchema, 'POST', '/v1/organization/credits/grants', { amount_usd: '1.00' });
+    await matches(schemas.creditEntrySchema, 'POST', '/v1/organization/credits/adjustments', { amount_usd: '-0.50', description: 'correction' });
+    await matches(schemas.listOf(schemas.ledgerEntrySchema), 'GET', '/v1/organization/credits/ledger');
+    const card = (await admin('POST', '/v1/organization/billing/payment_methods', { card: { number: '4242424242424242', exp_month: 1, exp_year: 2040, cvc: '123' } })).body;
+    expect(schemas.paymentMethodSchema.parse(card)).toEqual(card);
+    await matches(schemas.listOf(schemas.paymentMethodSchema), 'GET', '/v1/organization/billing/payment_methods');
+    const purchase = (await admin('POST', '/v1/organization/billing/purchases', { amount_usd: '5' })).body;
+    expect(schemas.purchaseSchema.parse(purchase)).toEqual(purchase);
+    await matches(schemas.purchaseSchema, 'GET', `/v1/organization/billing/purchases/${purchase.id}`);
+    await matches(schemas.listOf(schemas.purchaseSchema), 'GET', '/v1/organization/billing/purchases');
+    await matches(schemas.autoRechargeSchema, 'POST', '/v1/organization/billing/auto_recharge', { enabled: true, threshold_usd: '5', target_usd: '20' });
+    await matches(schemas.autoRechargeSchema, 'GET', '/v1/organization/billing/auto_recharge');
+    await matches(schemas.usageTierSchema, 'GET', '/v1/organization/limits/tier');
+    const other = (await admin('POST', '/v1/organization/billing/payment_methods', { card: { number: '5555555555554444', exp_month: 1, exp_year: 2040, cvc: '123' } })).body;
+    await matches(schemas.deletedObjectSchema, 'DELETE', `/v1/organization/billing/payment_methods/${other.id}`);
+  });
 });

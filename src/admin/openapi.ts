@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { budgetBody, grantBody, tierBody } from '../billing/admin-routes.js';
+import { BILLING_PUBLIC_PATHS, BILLING_ROUTE_DOCS } from '../billing/openapi-docs.js';
 import { chatRequestSchema, completionsRequestSchema, embeddingsRequestSchema, responsesRequestSchema } from '../contract/index.js';
 import { ENDPOINT_SCOPES, ROUTE_ENDPOINTS, type Endpoint } from '../gateway/index.js';
 import { keyLimitsBody, rateLimitBody } from '../limits/admin-routes.js';
@@ -7,10 +7,8 @@ import { estimateBody } from '../pricing/routes.js';
 import { OPERATIONS } from './operations.js';
 import type { Operation } from './operation.js';
 import {
-  budgetSchema,
   completionsUsageSchema,
   costsSchema,
-  creditBalanceSchema,
   embeddingsUsageSchema,
   estimateSchema,
   keyLimitsSchema,
@@ -19,7 +17,6 @@ import {
   projectRateLimitSchema,
   projectRateLimitsSchema,
   requestLogSchema,
-  usageTierSchema,
 } from './response-schemas.js';
 import { leakBody } from './schemas.js';
 import type { AccountRoute } from '../identity/index.js';
@@ -102,11 +99,12 @@ const REQUEST_LOG_QUERY: Json[] = [
   { name: 'statuses[]', in: 'query', required: false, schema: { type: 'array', items: { type: 'string', enum: ['ok', 'error', 'aborted'] } }, style: 'form', explode: true },
 ];
 
-interface RouteDoc {
+export interface RouteDoc {
   id: string;
   summary: string;
   body?: z.ZodType | Json;
-  query?: Json[];
+  /** Query parameters, or the zod object the route parses its query with. */
+  query?: Json[] | z.ZodObject;
   /** Answers with server-sent events when the request sets `stream`. */
   streams?: boolean;
   /** The JSON answer's schema (`response-schemas.ts`). */
@@ -143,14 +141,7 @@ const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /v1/organization/projects/:projectId/rate_limits/:rateLimitId': { id: 'modifyProjectRateLimit', summary: "Sets a project's requests and tokens per minute for one model.", body: rateLimitBody, response: projectRateLimitSchema },
   'GET /v1/organization/projects/:projectId/api_keys/:keyId/limits': { id: 'retrieveKeyLimits', summary: "A key's own RPM, TPM and monthly budget.", response: keyLimitsSchema },
   'POST /v1/organization/projects/:projectId/api_keys/:keyId/limits': { id: 'modifyKeyLimits', summary: "Sets a key's own RPM, TPM and monthly budget.", body: keyLimitsBody, response: keyLimitsSchema },
-  'GET /v1/organization/credits': { id: 'retrieveCredits', summary: "The organization's credits: granted, used and the balance, exact decimal USD.", response: creditBalanceSchema },
-  'POST /v1/organization/credits/grants': { id: 'grantCredits', summary: 'Grants credits to the organization.', body: grantBody },
-  'GET /v1/organization/limits/tier': { id: 'retrieveTier', summary: "The organization's usage tier, its limits and the tiers available.", response: usageTierSchema },
-  'POST /v1/organization/limits/tier': { id: 'setTier', summary: "Sets the organization's usage tier, one of the tier table's.", body: tierBody },
-  'GET /v1/organization/budget': { id: 'retrieveOrganizationBudget', summary: "The organization's monthly budget, thresholds and spend this month.", response: budgetSchema },
-  'POST /v1/organization/budget': { id: 'setOrganizationBudget', summary: "Sets the organization's monthly budget and notification thresholds.", body: budgetBody, response: budgetSchema },
-  'GET /v1/organization/projects/:projectId/budget': { id: 'retrieveProjectBudget', summary: "A project's monthly budget, thresholds and spend this month.", response: budgetSchema },
-  'POST /v1/organization/projects/:projectId/budget': { id: 'setProjectBudget', summary: "Sets a project's monthly budget and notification thresholds.", body: budgetBody, response: budgetSchema },
+  ...BILLING_ROUTE_DOCS,
   'GET /v1/organization/providers': { id: 'listProviders', summary: 'Upstream providers and whether each has a key (never the key). Operator organization only.' },
   'PUT /v1/organization/providers/:provider_id/key': {
     id: 'setProviderKey',
@@ -191,7 +182,7 @@ function routeObject(route: string, endpoint: Endpoint, doc: RouteDoc): Json {
     tags: [path.startsWith(PREFIX) ? 'OpenAI-compatible admin API' : 'OpenAI-compatible API'],
     security: api === 'any' ? [{ ProjectApiKeyAuth: [] }, { AdminApiKeyAuth: [] }] : [{ [inference ? 'ProjectApiKeyAuth' : 'AdminApiKeyAuth']: [] }],
     'x-tollgate-scopes': scopes,
-    parameters: [...pathParameters(path), ...(doc.query ?? [])],
+    parameters: [...pathParameters(path), ...(doc.query instanceof z.ZodType ? queryOf(doc.query) : (doc.query ?? []))],
     ...(schema ? { requestBody: { required: true, content: { 'application/json': { schema } } } } : {}),
     responses: {
       200: {
@@ -292,6 +283,7 @@ export function openApiDocument(accountRoutes: readonly AccountRoute[] = []): Js
       },
     },
   };
+  Object.assign(paths, BILLING_PUBLIC_PATHS);
   return {
     openapi: '3.1.0',
     info: {

@@ -161,8 +161,28 @@ export const creditBalanceSchema = z.object({
   object: z.literal('organization.credit_balance'),
   organization_id: z.string(),
   billing_mode: z.enum(['prepaid', 'postpaid']),
-  granted_usd: usd,
+  balance_usd: usd.describe('The sum of the ledger: granted + paid - used.'),
+  granted_usd: usd.describe('Credit not paid for: grants (the trial grant included), adjustments, expiries.'),
+  paid_usd: usd.describe('Purchases less refunds: what usage tiers follow.'),
   used_usd: usd,
+});
+
+export const ledgerEntrySchema = z.object({
+  object: z.literal('organization.ledger_entry'),
+  id: z.string(),
+  seq: z.number().int().describe('1, 2, 3, ... in the order entries were posted.'),
+  kind: z.enum(['purchase', 'grant', 'usage', 'refund', 'adjustment', 'expiry']),
+  amount_usd: usd.describe('Signed: money in is positive.'),
+  balance_after_usd: usd,
+  description: z.string(),
+  reference_id: z.string().nullable().describe('The purchase of a purchase entry.'),
+  event_count: z.number().int().describe('Usage debits: how many requests the entry covers.'),
+  effective_at: unixSeconds,
+  created_at: unixSeconds,
+});
+
+export const creditEntrySchema = ledgerEntrySchema.extend({
+  object: z.enum(['organization.credit_grant', 'organization.credit_adjustment']),
   balance_usd: usd,
 });
 
@@ -171,7 +191,58 @@ export const usageTierSchema = z.object({
   tier: z.string(),
   max_requests_per_1_minute: z.number().int().nullable(),
   max_tokens_per_1_minute: z.number().int().nullable(),
+  set_by: z.enum(['operator', 'purchases']).nullable().describe('Who set the tier: an operator override, or a promotion by paid purchases (null: since the organization was created).'),
+  paid_usd: usd,
+  first_payment_at: unixSeconds.nullable(),
+  next_tier: z
+    .object({ tier: z.string(), paid_usd_needed: usd, available_at: unixSeconds.nullable().describe('When the days since the first payment allow it, if the ladder asks for days.') })
+    .nullable()
+    .describe('What the next tier of the ladder needs; null at the top or off the ladder.'),
   available: z.array(z.string()),
+});
+
+export const paymentMethodSchema = z.object({
+  object: z.literal('billing.payment_method'),
+  id: z.string(),
+  type: z.literal('card'),
+  provider: z.enum(['test', 'stripe']),
+  card: z.object({ brand: z.string(), last4: z.string(), exp_month: z.number().int(), exp_year: z.number().int() }),
+  created_at: unixSeconds,
+});
+
+export const cardSetupSchema = z.object({
+  object: z.literal('billing.card_setup'),
+  provider: z.literal('stripe'),
+  setup_intent: z.string(),
+  client_secret: z.string().describe('For Stripe.js: confirm the SetupIntent in the browser.'),
+  publishable_key: z.string().nullable(),
+});
+
+export const purchaseSchema = z.object({
+  object: z.literal('billing.purchase'),
+  id: z.string(),
+  source: z.enum(['manual', 'auto_recharge']),
+  status: z.enum(['pending', 'requires_action', 'succeeded', 'failed']),
+  amount_usd: usd,
+  payment_method_id: z.string(),
+  receipt_number: z.string().nullable(),
+  attempts: z.number().int().describe('Failed charge attempts so far.'),
+  failure: z.object({ code: z.string(), message: z.string().nullable() }).nullable(),
+  client_secret: z.string().nullable().describe('Only while the customer must complete the payment (3-D Secure, with Stripe.js).'),
+  next_attempt_at: unixSeconds.nullable(),
+  created_at: unixSeconds,
+  completed_at: unixSeconds.nullable(),
+});
+
+export const autoRechargeSchema = z.object({
+  object: z.literal('billing.auto_recharge'),
+  enabled: z.boolean(),
+  threshold_usd: usd.nullable(),
+  target_usd: usd.nullable(),
+  payment_method_id: z.string().nullable(),
+  consecutive_failures: z.number().int(),
+  disabled_reason: z.string().nullable().describe('Why auto-recharge turned itself off after failed charges.'),
+  last_purchase_id: z.string().nullable(),
 });
 
 export const budgetSchema = z.object({

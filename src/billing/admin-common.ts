@@ -20,6 +20,9 @@ export const usdInput = z.union([z.string().regex(/^\d+(\.\d{1,12})?$/, 'a USD a
   }
 });
 
+/** A signed USD amount in a request ("-2.50"): for adjustments, which may take money away. */
+export const signedUsdInput = z.string().regex(/^-?\d+(\.\d{1,12})?$/, 'a USD amount such as "-2.50"').transform((v) => parseUsd(v));
+
 export const thresholdsInput = z.array(z.number().int().min(1).max(1000)).max(20);
 
 export function callerOf(principal: KeyPrincipal | undefined): KeyPrincipal {

@@ -1,6 +1,13 @@
-export { grantCredits, debitUsage, readAccount, type CreditAccount } from './ledger.js';
+export { grantCredits, postEntry, readAccount, listEntries, verifyLedger, LedgerConflictError, type CreditAccount, type LedgerEntry, type EntryKind, type EntryInput, type LedgerCheck } from './ledger.js';
+export { createBillingAuthority, isOperator, type BillingAuthority, type BillingPower } from './authority.js';
 export { createTierTable, readTier, setTier, DEFAULT_TIERS, UNLIMITED_TIER, type TierLimits, type TierTable } from './tiers.js';
 export { budgetDefaults, effectiveBudget, type BudgetDefaults, monthOf, readBudget, writeBudget, readSpent, addSpent, recordCrossings, type Budget, type BudgetScope, type ThresholdCrossing } from './budgets.js';
 export { onboardOrganization, type OnboardingOptions } from './onboarding.js';
 export { usdText, usdInput, thresholdsInput, callerOf, ownProject, ownKey } from './admin-common.js';
 export { billingAdminRoutes, type BillingAdminDeps } from './admin-routes.js';
+export { createBilling, purchaseBounds, checkBillingSettings, type Billing } from './service.js';
+export { paymentRoutes } from './payment-routes.js';
+export { stripeWebhookRoutes, STRIPE_WEBHOOK_PATH } from './stripe-webhook.js';
+export { readAutoRecharge, writeAutoRecharge, type AutoRechargeSettings } from './auto-recharge.js';
+export { buyCredit, chargePurchase, completePurchase, getPurchase, listPurchases, type Purchase } from './purchases.js';
+export { addCard, listPaymentMethods, paymentMethodFor, type PaymentMethod } from './payment-methods.js';

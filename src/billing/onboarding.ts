@@ -14,5 +14,5 @@ export interface OnboardingOptions {
 /** What a new organization starts with: its usage tier and the trial grant, so its first call works without a payment. */
 export async function onboardOrganization(db: Kysely<Database>, organizationId: string, options: OnboardingOptions): Promise<void> {
   await setTier(db, organizationId, options.tier, options.now);
-  if (options.trialGrant > 0n) await grantCredits(db, organizationId, options.trialGrant, 'trial credit grant', options.now);
+  if (options.trialGrant > 0n) await grantCredits(db, { organizationId, amount: options.trialGrant, description: 'trial credit grant', idempotencyKey: 'trial', actor: 'system', now: options.now });
 }

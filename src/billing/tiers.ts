@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { parseUsd, type Picos } from '../common/money.js';
 import type { Database } from '../store/index.js';
 
 /** Requests and tokens per minute of a usage tier; null = the `unlimited` tier. */
@@ -38,10 +39,77 @@ export async function readTier(db: Kysely<Database>, organizationId: string): Pr
   return row?.tier ?? null;
 }
 
-export async function setTier(db: Kysely<Database>, organizationId: string, tier: string, now: number): Promise<void> {
+export async function setTier(db: Kysely<Database>, organizationId: string, tier: string, now: number, setBy: 'operator' | 'purchases' | null = null): Promise<void> {
   await db
     .insertInto('organization_tiers')
-    .values({ organization_id: organizationId, tier, updated_at: now })
-    .onConflict((oc) => oc.column('organization_id').doUpdateSet({ tier, updated_at: now }))
+    .values({ organization_id: organizationId, tier, updated_at: now, set_by: setBy })
+    .onConflict((oc) => oc.column('organization_id').doUpdateSet({ tier, updated_at: now, set_by: setBy }))
     .execute();
+}
+
+/** A rung of the ladder tiers climb with paid purchases (grants don't count). */
+export interface TierRule {
+  tier: string;
+  paid: Picos;
+  /** Days since the first successful payment before the tier is reached (0: at once). */
+  minDays: number;
+}
+
+/** OpenAI's published table: paid to date. OpenAI also asks 7/7/14/30 days since the first payment for tiers 2-5; set `min_days` to follow it. */
+export const DEFAULT_TIER_RULES = [
+  { tier: 'free', paid_usd: '0', min_days: 0 },
+  { tier: 'tier-1', paid_usd: '5', min_days: 0 },
+  { tier: 'tier-2', paid_usd: '50', min_days: 0 },
+  { tier: 'tier-3', paid_usd: '100', min_days: 0 },
+  { tier: 'tier-4', paid_usd: '250', min_days: 0 },
+  { tier: 'tier-5', paid_usd: '1000', min_days: 0 },
+];
+
+export function tierRules(config: { tier: string; paid_usd: string; min_days: number }[]): TierRule[] {
+  return config.map((r) => ({ tier: r.tier, paid: parseUsd(r.paid_usd), minDays: r.min_days }));
+}
+
+const DAY_MS = 86_400_000;
+
+/** The highest rung an organization's payments reach now; -1 when none. */
+export function qualifyingRung(rules: TierRule[], paid: Picos, firstPaidAt: number | null, now: number): number {
+  let best = -1;
+  rules.forEach((rule, i) => {
+    const daysOk = rule.minDays === 0 || (firstPaidAt !== null && now - firstPaidAt >= rule.minDays * DAY_MS);
+    if (paid >= rule.paid && daysOk) best = i;
+  });
+  return best;
+}
+
+/** What the next rung needs, for the API: null at the top or off the ladder. */
+export function nextRung(rules: TierRule[], current: string, paid: Picos, firstPaidAt: number | null, now: number): { tier: string; paidNeeded: Picos; availableAt: number | null } | null {
+  const at = rules.findIndex((r) => r.tier === current);
+  if (at < 0 || at === rules.length - 1) return null;
+  const next = rules[at + 1]!;
+  const availableAt = next.minDays === 0 ? null : firstPaidAt === null ? null : Math.max(now, firstPaidAt + next.minDays * DAY_MS);
+  return { tier: next.tier, paidNeeded: next.paid > paid ? next.paid - paid : 0n, availableAt };
+}
+
+/**
+ * Raises the tier to the highest rung the payments reach, never lowers it. A tier
+ * off the ladder (`unlimited`, a custom one an operator set) is left alone.
+ * Returns the change, or null.
+ */
+export async function promoteForPayments(
+  db: Kysely<Database>,
+  organizationId: string,
+  rules: TierRule[],
+  fallbackTier: string,
+  paid: Picos,
+  firstPaidAt: number | null,
+  now: number,
+): Promise<{ from: string; to: string } | null> {
+  const current = (await readTier(db, organizationId)) ?? fallbackTier;
+  const at = rules.findIndex((r) => r.tier === current);
+  if (at < 0) return null;
+  const reach = qualifyingRung(rules, paid, firstPaidAt, now);
+  if (reach <= at) return null;
+  const to = rules[reach]!.tier;
+  await setTier(db, organizationId, to, now, 'purchases');
+  return { from: current, to };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_TIER_RULES } from '../billing/tiers.js';
 
 /**
  * The one configuration schema. Every leaf that is a scalar can be set from the
@@ -130,6 +131,34 @@ export const billingSchema = z
   .object({
     mode: z.enum(['prepaid', 'postpaid']).default('prepaid').describe('prepaid: requests need credit balance; postpaid: no balance check (budgets still apply).'),
     trial_grant_usd: z.string().regex(/^\d+(\.\d{1,12})?$/, 'a USD amount').default('5.00').describe('Credits granted to a new organization.'),
+    purchase_min_usd: z.string().regex(/^\d+(\.\d{1,2})?$/, 'a USD amount in whole cents').default('5.00').describe('Smallest credit purchase (OpenAI: $5).'),
+    purchase_max_usd: z.string().regex(/^\d+(\.\d{1,2})?$/, 'a USD amount in whole cents').default('10000.00').describe('Largest credit purchase.'),
+    payment_provider: z.enum(['test', 'stripe']).default('test').describe('test: Stripe\'s public test cards, no network; stripe: real payments through Stripe.'),
+    stripe: z
+      .object({
+        secret_key: secretString().optional().describe('Stripe secret key (sk_live_... or sk_test_...).'),
+        publishable_key: z.string().min(1).optional().describe('Stripe publishable key (pk_...), handed to the dashboard for Stripe.js.'),
+        webhook_secret: secretString().optional().describe('Signing secret of the Stripe webhook endpoint (whsec_...).'),
+        api_base: z.url().default('https://api.stripe.com').describe('Stripe API origin (another one only for a proxy or a local stand-in).'),
+        webhook_tolerance_s: z.number().int().min(1).max(3600).default(300).describe('Oldest Stripe webhook signature accepted, in seconds (replays beyond are refused).'),
+      })
+      .strict()
+      .prefault({}),
+    tier_rules: z
+      .array(
+        z
+          .object({
+            tier: z.string().min(1).describe('A tier of limits.tiers.'),
+            paid_usd: z.string().regex(/^\d+(\.\d{1,12})?$/, 'a USD amount').describe('Paid purchases to date (grants do not count) that reach it.'),
+            min_days: z.number().int().min(0).max(3650).default(0).describe('Days since the first successful payment before it is reached.'),
+          })
+          .strict(),
+      )
+      .default(DEFAULT_TIER_RULES)
+      .describe('The ladder usage tiers climb with paid purchases, lowest first; tiers are never lowered automatically.'),
+    auto_recharge_max_failures: z.number().int().min(1).max(20).default(3).describe('Consecutive failed auto-recharge charges after which auto-recharge is turned off.'),
+    auto_recharge_retry_base_ms: z.number().int().min(100).default(300_000).describe('Wait before retrying a failed auto-recharge charge, doubled for each further retry.'),
+    worker_interval_ms: z.number().int().min(50).max(60_000).default(1000).describe('How often each instance looks for purchases to charge (auto-recharge, retries) and notices to send.'),
     budget_defaults: z
       .object({
         organization_monthly_usd: z.string().regex(/^\d+(\.\d{1,12})?$/, 'a USD amount').nullable().default(null).describe('Monthly budget of an organization that has none set (null = no cap).'),

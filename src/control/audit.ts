@@ -55,7 +55,11 @@ export type AuditEventType =
   | 'second_factor.recovery_codes_regenerated'
   | 'second_factor.recovery_code_used'
   | 'sso.linked'
-  | 'sso.unlinked';
+  | 'sso.unlinked'
+  | 'credits.adjusted'
+  | 'payment_method.added'
+  | 'payment_method.removed'
+  | 'auto_recharge.updated';
 
 export interface AuditEvent {
   type: AuditEventType;

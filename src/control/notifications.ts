@@ -8,7 +8,17 @@ import type { Database } from '../store/index.js';
  * due for rotation). They are recorded here; the delivery channel (email,
  * webhooks) reads the undelivered ones.
  */
-export type NotificationType = 'api_key.rotation_due' | 'api_key.leaked' | 'budget.threshold_crossed';
+export type NotificationType =
+  | 'api_key.rotation_due'
+  | 'api_key.leaked'
+  | 'budget.threshold_crossed'
+  | 'budget.exhausted'
+  | 'balance.low'
+  | 'balance.exhausted'
+  | 'auto_recharge.succeeded'
+  | 'auto_recharge.failed'
+  | 'auto_recharge.disabled'
+  | 'usage_tier.upgraded';
 
 export interface NotificationInput {
   organizationId: string;

@@ -90,6 +90,17 @@ export const ROUTE_ENDPOINTS: Record<string, Endpoint> = {
   'POST /v1/organization/projects/:projectId/api_keys/:keyId/limits': 'api_keys.write',
   'GET /v1/organization/credits': 'billing.read',
   'POST /v1/organization/credits/grants': 'billing.operator',
+  'POST /v1/organization/credits/adjustments': 'billing.operator',
+  'GET /v1/organization/credits/ledger': 'billing.read',
+  'GET /v1/organization/billing/payment_methods': 'billing.read',
+  'POST /v1/organization/billing/payment_methods': 'billing.write',
+  'POST /v1/organization/billing/payment_methods/setup': 'billing.write',
+  'DELETE /v1/organization/billing/payment_methods/:payment_method_id': 'billing.write',
+  'GET /v1/organization/billing/purchases': 'billing.read',
+  'POST /v1/organization/billing/purchases': 'billing.write',
+  'GET /v1/organization/billing/purchases/:purchase_id': 'billing.read',
+  'GET /v1/organization/billing/auto_recharge': 'billing.read',
+  'POST /v1/organization/billing/auto_recharge': 'billing.write',
   'GET /v1/organization/limits/tier': 'billing.read',
   'POST /v1/organization/limits/tier': 'billing.operator',
   'GET /v1/organization/budget': 'billing.read',
@@ -116,8 +127,8 @@ export const ROUTE_ENDPOINTS: Record<string, Endpoint> = {
   [`DELETE ${P}/users/:user_id`]: 'project_users.write',
 };
 
-/** Routes that take no key at all (health, metrics, the OpenAPI document, leak reports, the dashboard's page and assets). */
-export const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'POST /v1/leaks', 'GET /*'];
+/** Routes that take no key at all (health, metrics, the OpenAPI document, leak reports, Stripe's webhook, the dashboard's page and assets). */
+export const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'POST /v1/leaks', 'POST /v1/billing/stripe/webhook', 'GET /*'];
 
 /**
  * Routes outside the key-scope table: the public ones, the account and

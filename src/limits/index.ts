@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
+import { parseUsd } from '../common/money.js';
 import { ConfigError, type Config } from '../config/index.js';
 import { budgetDefaults, createTierTable, type TierTable } from '../billing/index.js';
 import type { KeyService } from '../control/index.js';
@@ -48,6 +49,13 @@ export function checkTierSettings(config: Config): TierTable {
   for (const setting of ['new_organization_tier', 'bootstrap_tier'] as const) {
     const name = config.limits[setting];
     if (tiers.limits(name) === undefined) throw new ConfigError(`Invalid configuration: limits.${setting}: unknown usage tier '${name}'. Known tiers: ${tiers.names().join(', ')}.`);
+  }
+  let previous: bigint | null = null;
+  for (const [i, rule] of config.billing.tier_rules.entries()) {
+    if (tiers.limits(rule.tier) === undefined) throw new ConfigError(`Invalid configuration: billing.tier_rules.${i}.tier: unknown usage tier '${rule.tier}'. Known tiers: ${tiers.names().join(', ')}.`);
+    const paid = parseUsd(rule.paid_usd);
+    if (previous !== null && paid < previous) throw new ConfigError(`Invalid configuration: billing.tier_rules.${i}.paid_usd: the ladder must climb (lowest first), and ${rule.paid_usd} is below the rung before it.`);
+    previous = paid;
   }
   return tiers;
 }

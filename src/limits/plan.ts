@@ -26,7 +26,7 @@ export function planBuckets(input: AdmitInput, org: OrganizationPolicy, project:
 export function planCaps(principal: KeyPrincipal, org: OrganizationPolicy, project: ProjectPolicy | null, period: string, prepaid: boolean): CapSpec[] {
   const caps: CapSpec[] = [];
   const orgId = principal.organizationId;
-  if (prepaid) caps.push({ key: `bal:${orgId}`, limit: org.granted, source: { kind: 'balance', organizationId: orgId } });
+  if (prepaid) caps.push({ key: `bal:${orgId}`, limit: org.credited, source: { kind: 'balance', organizationId: orgId } });
   caps.push({ key: `m:${period}:o:${orgId}`, limit: org.monthlyBudget, source: { kind: 'month', level: 'organization', id: orgId, period } });
   if (principal.projectId) {
     caps.push({ key: `m:${period}:p:${principal.projectId}`, limit: project?.monthlyBudget ?? null, source: { kind: 'month', level: 'project', id: principal.projectId, period } });

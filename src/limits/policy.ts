@@ -10,8 +10,8 @@ export interface OrganizationPolicy {
   /** null = unlimited. */
   rateLimits: TierLimits | null;
   monthlyBudget: Picos | null;
-  /** Lifetime credits granted: the balance cap is debited + reserved <= granted. */
-  granted: Picos;
+  /** Every credit entry of the ledger (purchases, grants, refunds, ...): the balance cap is usage debited + reserved <= credited. */
+  credited: Picos;
 }
 
 export interface ProjectPolicy {
@@ -85,7 +85,7 @@ export function createPolicyCache(options: PolicyOptions): PolicyCache {
     // An unknown tier name (config changed since it was set) limits like the new-organization tier rather than not at all.
     const own = tiers.limits(name);
     const rateLimits = own !== undefined ? own : (tiers.limits(options.newOrganizationTier) ?? null);
-    return { tier: name, rateLimits, monthlyBudget: effectiveBudget(budget, 'organization', options.budgetDefaults).monthlyLimit, granted: account.granted };
+    return { tier: name, rateLimits, monthlyBudget: effectiveBudget(budget, 'organization', options.budgetDefaults).monthlyLimit, credited: account.credited };
   });
   const projects = cached(options.ttlMs, options.clock, async (id): Promise<ProjectPolicy> => {
     const [budget, limits] = await Promise.all([readBudget(db, 'project', id), readProjectRateLimits(db, id)]);

@@ -66,7 +66,7 @@ function capText(cap: CapSpec, principal: KeyPrincipal, used: Picos): string {
   const left = usd(cap.limit! - used);
   const source = cap.source;
   if (source.kind === 'balance') {
-    return `organization ${source.organizationId} has ${left} of credit left. To continue, an organization admin can add credits (POST /v1/organization/credits/grants).`;
+    return `organization ${source.organizationId} has ${left} of credit left. To continue, the organization's Owner can buy credit (POST /v1/organization/billing/purchases) or turn on auto-recharge (POST /v1/organization/billing/auto_recharge).`;
   }
   const of = `${left} left of its ${usd(cap.limit!)} monthly budget for ${source.period} (UTC)`;
   if (source.level === 'organization') return `organization ${source.id} has ${of}. To raise it, an organization admin can set a higher budget (POST /v1/organization/budget).`;

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 // Straight from the modules, not the billing barrel: the usage writer thread loads this file and should not load the admin API with it.
 import { addSpent, effectiveBudget, monthOf, readBudget, recordCrossings, type BudgetDefaults, type BudgetScope } from '../billing/budgets.js';
-import { debitUsage } from '../billing/ledger.js';
+import { triggerAutoRecharge, type PurchaseBounds } from '../billing/auto-recharge.js';
+import { postEntry } from '../billing/ledger.js';
 import type { Picos } from '../common/money.js';
 import { toBigInt, type Database } from '../store/index.js';
 import type { UsageEvent } from './recorder.js';
@@ -17,16 +18,30 @@ interface Sum {
   amount: Picos;
 }
 
-function sums(events: UsageEvent[]): { debits: Map<string, { amount: Picos; count: number }>; counters: Map<string, Sum> } {
-  const debits = new Map<string, { amount: Picos; count: number }>();
+/** The usage debit of one organization and month in a batch. */
+interface Debit {
+  organizationId: string;
+  amount: Picos;
+  count: number;
+  /** The latest event's time: the debit counts in the month of its events. */
+  effectiveAt: number;
+  /** The first event's id: the debit's idempotency key. */
+  firstEventId: string;
+}
+
+function sums(events: UsageEvent[]): { debits: Map<string, Debit>; counters: Map<string, Sum> } {
+  const debits = new Map<string, Debit>();
   const counters = new Map<string, Sum>();
   for (const e of events) {
     const cost = toBigInt(e.cost_picos);
-    const debit = debits.get(e.organization_id) ?? { amount: 0n, count: 0 };
+    const at = Number(e.created_at);
+    const period = monthOf(at);
+    const debitKey = `${e.organization_id}/${period}`;
+    const debit = debits.get(debitKey) ?? { organizationId: e.organization_id, amount: 0n, count: 0, effectiveAt: at, firstEventId: e.id };
     debit.amount += cost;
     debit.count += 1;
-    debits.set(e.organization_id, debit);
-    const period = monthOf(Number(e.created_at));
+    if (at > debit.effectiveAt) debit.effectiveAt = at;
+    debits.set(debitKey, debit);
     const scopes: [BudgetScope, string | null | undefined][] = [
       ['organization', e.organization_id],
       ['project', e.project_id],
@@ -52,16 +67,42 @@ async function budgetLimit(trx: Kysely<Database>, sum: Sum, defaults: BudgetDefa
 }
 
 /**
- * One transaction: the events, one ledger debit per organization, the month
+ * One transaction: the events, one ledger debit per organization and month, the month
  * counters of every organization, project and key touched, and the threshold
  * crossings those counters made.
  */
-export async function writeBatch(db: Kysely<Database>, events: UsageEvent[], now: number, defaults: BudgetDefaults): Promise<void> {
+/** What the writer needs besides the events: budgets that apply where none are set, and how auto-recharge purchases are made. */
+export interface BatchOptions {
+  budgetDefaults: BudgetDefaults;
+  /** The payment provider recharge purchases go to, and the purchase bounds; absent: auto-recharge is not triggered. */
+  recharge?: { provider: string; bounds: PurchaseBounds };
+}
+
+export async function writeBatch(db: Kysely<Database>, events: UsageEvent[], now: number, options: BatchOptions): Promise<void> {
+  const defaults = options.budgetDefaults;
   const { debits, counters } = sums(events);
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < events.length; i += INSERT_CHUNK) await trx.insertInto('usage_events').values(events.slice(i, i + INSERT_CHUNK)).execute();
     // Rows are locked in one global order, so instances flushing at once cannot deadlock.
-    for (const [organizationId, debit] of [...debits].sort(([a], [b]) => (a < b ? -1 : 1))) await debitUsage(trx, organizationId, debit.amount, debit.count, now);
+    const balances = new Map<string, Picos>();
+    for (const [, debit] of [...debits].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const { entry } = await postEntry(trx, {
+        organizationId: debit.organizationId,
+        kind: 'usage',
+        amount: -debit.amount,
+        // Event ids are unique: a batch can only ever be debited once.
+        idempotencyKey: `usage:${debit.firstEventId}`,
+        description: `usage: ${debit.count} request(s)`,
+        eventCount: debit.count,
+        effectiveAt: debit.effectiveAt,
+        actor: 'system',
+        now,
+      });
+      balances.set(debit.organizationId, entry.balanceAfter);
+    }
+    // A balance now below an armed auto-recharge's threshold creates its purchase, once per crossing.
+    const recharge = options.recharge;
+    if (recharge) for (const [organizationId, balance] of balances) await triggerAutoRecharge(trx, organizationId, balance, recharge.provider, recharge.bounds, now);
     for (const [, sum] of [...counters].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const after = await addSpent(trx, sum.scope, sum.scopeId, sum.period, sum.amount);
       if (sum.amount === 0n) continue;

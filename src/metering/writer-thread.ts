@@ -14,7 +14,7 @@ port.on('message', (message: WriterRequest) => {
     void store.close().finally(() => port.close());
     return;
   }
-  writeBatch(store.db, message.events, message.now, options.budgetDefaults).then(
+  writeBatch(store.db, message.events, message.now, options).then(
     () => port.postMessage({ id: message.id } satisfies WriterReply),
     (err: unknown) => port.postMessage({ id: message.id, error: err instanceof Error ? err.message : String(err) } satisfies WriterReply),
   );

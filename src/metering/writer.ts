@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { BudgetDefaults } from '../billing/budgets.js';
+import type { BatchOptions } from './flush.js';
 import type { UsageEvent } from './recorder.js';
 
 /** Writes batches of usage events, each in one transaction. */
@@ -11,11 +11,10 @@ export interface BatchWriter {
 }
 
 /** What the writer thread needs to open its own connection to the store. */
-export interface BatchWriterOptions {
+export interface BatchWriterOptions extends BatchOptions {
   /** postgres://... ; unset for SQLite under dataDir. */
   databaseUrl?: string;
   dataDir: string;
-  budgetDefaults: BudgetDefaults;
 }
 
 /** Messages to the thread, and its answers. */

@@ -170,6 +170,8 @@ export interface OrganizationTiersTable {
   organization_id: string;
   tier: string;
   updated_at: Int;
+  /** operator | purchases | null (onboarding) */
+  set_by?: string | null;
 }
 
 export interface ProjectRateLimitsTable {
@@ -180,23 +182,41 @@ export interface ProjectRateLimitsTable {
   updated_at: Int;
 }
 
+/** Running totals of an organization's ledger entries (migration 030), changed with each entry. */
 export interface CreditAccountsTable {
   organization_id: string;
+  /** Sum of every entry but usage debits (purchases, grants, refunds, adjustments, expiries). */
   granted_picos: Int;
+  /** Usage debits, positive. Balance = granted_picos - debited_picos. */
   debited_picos: Int;
+  /** Purchases less refunds. */
+  paid_picos: Int;
+  first_paid_at: NullableInt;
+  /** Number of entries: the last entry's seq. */
+  entries: Int;
   updated_at: Int;
 }
 
+/** Append-only (the database refuses UPDATE and DELETE). */
 export interface LedgerEntriesTable {
   id: string;
   organization_id: string;
-  /** grant | usage */
+  /** purchase | grant | usage | refund | adjustment | expiry */
   kind: string;
-  /** Signed picodollars: grants positive, usage debits negative. */
+  /** Signed picodollars: money in positive, usage debits negative. */
   amount_picos: Int;
   description: string;
   event_count: Int;
   created_at: Int;
+  /** Unique per organization. */
+  idempotency_key: string;
+  /** 1, 2, 3, ... per organization, in the order entries were posted. */
+  seq: Int;
+  balance_after_picos: Int;
+  /** When the movement counts (a usage debit: its latest event's time). */
+  effective_at: Int;
+  reference_id: string | null;
+  actor: string | null;
 }
 
 export interface SpendBudgetsTable {
@@ -333,6 +353,101 @@ export interface SsoIdentitiesTable {
   last_used_at: Int;
 }
 
+export interface BillingCustomersTable {
+  organization_id: string;
+  /** test | stripe */
+  provider: string;
+  customer_ref: string;
+  created_at: Int;
+}
+
+/** A saved card: the provider's token, brand, last 4 and expiry; never a card number. */
+export interface PaymentMethodsTable {
+  id: string;
+  organization_id: string;
+  provider: string;
+  token: string;
+  brand: string;
+  last4: string;
+  exp_month: Int;
+  exp_year: Int;
+  created_by: string | null;
+  created_at: Int;
+  removed_at: NullableInt;
+}
+
+export interface PurchasesTable {
+  id: string;
+  organization_id: string;
+  /** manual | auto_recharge */
+  source: string;
+  amount_picos: Int;
+  payment_method_id: string;
+  provider: string;
+  /** pending | requires_action | succeeded | failed */
+  status: string;
+  idempotency_key: string | null;
+  charge_ref: string | null;
+  client_secret: string | null;
+  attempts: Int;
+  next_attempt_at: Int;
+  lease_until: NullableInt;
+  failure_code: string | null;
+  failure_message: string | null;
+  receipt_number: string | null;
+  ledger_entry_id: string | null;
+  created_by: string | null;
+  created_at: Int;
+  updated_at: Int;
+  completed_at: NullableInt;
+}
+
+export interface AutoRechargeTable {
+  organization_id: string;
+  enabled: Int;
+  threshold_picos: Int;
+  target_picos: Int;
+  payment_method_id: string;
+  /** 1 until a crossing below the threshold creates its recharge, and again once that one succeeded. */
+  armed: Int;
+  consecutive_failures: Int;
+  disabled_reason: string | null;
+  last_purchase_id: string | null;
+  updated_by: string | null;
+  updated_at: Int;
+}
+
+export interface BillingProfilesTable {
+  organization_id: string;
+  legal_name: string | null;
+  email: string | null;
+  /** JSON: line1, line2, city, postal_code, state, country. */
+  address: string | null;
+  tax_id: string | null;
+  updated_at: Int;
+}
+
+export interface BillingSequencesTable {
+  name: string;
+  value: Int;
+}
+
+export interface StripeWebhookEventsTable {
+  id: string;
+  type: string;
+  received_at: Int;
+}
+
+/** The embedded test provider's record of charges by idempotency key (its "network side"). */
+export interface TestPaymentChargesTable {
+  idempotency_key: string;
+  token: string;
+  amount_cents: Int;
+  outcome: string;
+  charge_ref: string;
+  created_at: Int;
+}
+
 export interface Database {
   meta: MetaTable;
   organizations: OrganizationsTable;
@@ -361,4 +476,12 @@ export interface Database {
   totp_factors: TotpFactorsTable;
   recovery_codes: RecoveryCodesTable;
   sso_identities: SsoIdentitiesTable;
+  billing_customers: BillingCustomersTable;
+  payment_methods: PaymentMethodsTable;
+  purchases: PurchasesTable;
+  billing_profiles: BillingProfilesTable;
+  billing_sequences: BillingSequencesTable;
+  stripe_webhook_events: StripeWebhookEventsTable;
+  test_payment_charges: TestPaymentChargesTable;
+  auto_recharge: AutoRechargeTable;
 }

@@ -35,7 +35,7 @@ describe('credits, tiers, budgets and limits through the admin API', () => {
     expect(refused.status).toBe(429);
     expect(refused.headers['x-should-retry']).toBe('false');
     expect(refused.body.error.code).toBe('insufficient_quota');
-    expect(refused.body.error.message).toMatch(new RegExp(`This request may cost up to \\$0\\.02\\d+, and organization ${tg.organizationId} has \\$0\\.01 of credit left\\. .*POST /v1/organization/credits/grants`));
+    expect(refused.body.error.message).toMatch(new RegExp(`This request may cost up to \\$0\\.02\\d+, and organization ${tg.organizationId} has \\$0\\.01 of credit left\\. .*POST /v1/organization/billing/purchases`));
     const grant = await admin(tg, '/credits/grants', { amount_usd: '10.00' });
     expect(grant.status).toBe(201);
     expect(grant.body).toMatchObject({ object: 'organization.credit_grant', amount_usd: '10.00', balance_usd: '10.01' });

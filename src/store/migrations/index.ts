@@ -10,6 +10,8 @@ import * as m020 from './020-accounts-and-sessions.js';
 import * as m021 from './021-members-invites-operator.js';
 import * as m026 from './026-second-factor.js';
 import * as m027 from './027-sso-identities.js';
+import * as m030 from './030-append-only-ledger.js';
+import * as m031 from './031-payments-and-purchases.js';
 
 /**
  * The ordered list of migrations. Names sort in application order; a new
@@ -27,6 +29,8 @@ export const migrations: Record<string, Migration> = {
   '021-members-invites-operator': m021,
   '026-second-factor': m026,
   '027-sso-identities': m027,
+  '030-append-only-ledger': m030,
+  '031-payments-and-purchases': m031,
 };
 
 export const migrationProvider: MigrationProvider = {

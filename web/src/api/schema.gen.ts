@@ -2,6 +2,35 @@
 /* eslint-disable */
 
 export interface paths {
+  "/v1/billing/stripe/webhook": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: {
+      /** stripeWebhook: Stripe's webhook deliveries (payment_intent.succeeded, payment_intent.payment_failed, setup_intent.succeeded), verified by their Stripe-Signature; replays are refused and each event is handled once. */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: never;
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: never;
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: never;
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
   "/v1/chat/completions": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get?: never;
@@ -1727,6 +1756,626 @@ export interface paths {
     delete?: never;
     patch?: never;
   };
+  "/v1/organization/billing/auto_recharge": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveAutoRecharge: Auto-recharge: threshold, target, card, failures and why it was turned off. */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "billing.auto_recharge";
+              enabled: boolean;
+              threshold_usd: string | null;
+              target_usd: string | null;
+              payment_method_id: string | null;
+              consecutive_failures: number;
+              /** Why auto-recharge turned itself off after failed charges. */
+              disabled_reason: string | null;
+              last_purchase_id: string | null;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** setAutoRecharge: Owner or operator: "when the credit balance goes below threshold_usd, bring it back up to target_usd". */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            enabled: boolean;
+            /** When the credit balance goes below this ... */
+            threshold_usd?: string | number;
+            /** ... bring it back up to this. */
+            target_usd?: string | number;
+            /** Default: the most recently added card. */
+            payment_method_id?: string;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "billing.auto_recharge";
+              enabled: boolean;
+              threshold_usd: string | null;
+              target_usd: string | null;
+              payment_method_id: string | null;
+              consecutive_failures: number;
+              /** Why auto-recharge turned itself off after failed charges. */
+              disabled_reason: string | null;
+              last_purchase_id: string | null;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/billing/payment_methods": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** listPaymentMethods: Saved cards: brand, last 4 and expiry (nothing more is kept). */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "list";
+              data: Array<{
+                object: "billing.payment_method";
+                id: string;
+                type: "card";
+                provider: "test" | "stripe";
+                card: {
+                  brand: string;
+                  last4: string;
+                  exp_month: number;
+                  exp_year: number;
+                };
+                created_at: number;
+              }>;
+              first_id: string | null;
+              last_id: string | null;
+              has_more: boolean;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** addPaymentMethod: Owner or operator: saves a card. Test provider: `card` details; Stripe: the `setup_intent` confirmed with Stripe.js. */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** Test provider: the card itself (only its brand, last 4 and expiry are kept). */
+            card?: {
+              number: string;
+              exp_month: number;
+              exp_year: number;
+              cvc: string;
+            };
+            /** Stripe: the SetupIntent confirmed with Stripe.js. */
+            setup_intent?: string;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "billing.payment_method";
+              id: string;
+              type: "card";
+              provider: "test" | "stripe";
+              card: {
+                brand: string;
+                last4: string;
+                exp_month: number;
+                exp_year: number;
+              };
+              created_at: number;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/billing/payment_methods/{payment_method_id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: {
+      /** removePaymentMethod: Owner or operator: removes a card (not the one auto-recharge uses). */
+      parameters: {
+        query?: never;
+        path: {
+          payment_method_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: string;
+              id: string;
+              deleted: true;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    patch?: never;
+  };
+  "/v1/organization/billing/payment_methods/setup": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: {
+      /** startCardSetup: Owner or operator, Stripe: creates a SetupIntent for Stripe.js (client_secret, publishable_key). */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "billing.card_setup";
+              provider: "stripe";
+              setup_intent: string;
+              /** For Stripe.js: confirm the SetupIntent in the browser. */
+              client_secret: string;
+              publishable_key: string | null;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/billing/purchases": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** listPurchases: Credit purchases, newest first, manual and auto-recharge, with status and receipt number. */
+      parameters: {
+        query?: {
+          limit?: number;
+          after?: string;
+        };
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "list";
+              data: Array<{
+                object: "billing.purchase";
+                id: string;
+                source: "manual" | "auto_recharge";
+                status: "pending" | "requires_action" | "succeeded" | "failed";
+                /** Exact decimal USD, e.g. "1.50". */
+                amount_usd: string;
+                payment_method_id: string;
+                receipt_number: string | null;
+                /** Failed charge attempts so far. */
+                attempts: number;
+                failure: {
+                  code: string;
+                  message: string | null;
+                } | null;
+                /** Only while the customer must complete the payment (3-D Secure, with Stripe.js). */
+                client_secret: string | null;
+                next_attempt_at: number | null;
+                created_at: number;
+                completed_at: number | null;
+              }>;
+              first_id: string | null;
+              last_id: string | null;
+              has_more: boolean;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** buyCredit: Owner or operator: buys credit with a saved card. The same `Idempotency-Key` never charges twice; a declined charge (402) adds no credit. */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            amount_usd: string | number;
+            payment_method_id?: string;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "billing.purchase";
+              id: string;
+              source: "manual" | "auto_recharge";
+              status: "pending" | "requires_action" | "succeeded" | "failed";
+              /** Exact decimal USD, e.g. "1.50". */
+              amount_usd: string;
+              payment_method_id: string;
+              receipt_number: string | null;
+              /** Failed charge attempts so far. */
+              attempts: number;
+              failure: {
+                code: string;
+                message: string | null;
+              } | null;
+              /** Only while the customer must complete the payment (3-D Secure, with Stripe.js). */
+              client_secret: string | null;
+              next_attempt_at: number | null;
+              created_at: number;
+              completed_at: number | null;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/billing/purchases/{purchase_id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrievePurchase: One credit purchase. */
+      parameters: {
+        query?: never;
+        path: {
+          purchase_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "billing.purchase";
+              id: string;
+              source: "manual" | "auto_recharge";
+              status: "pending" | "requires_action" | "succeeded" | "failed";
+              /** Exact decimal USD, e.g. "1.50". */
+              amount_usd: string;
+              payment_method_id: string;
+              receipt_number: string | null;
+              /** Failed charge attempts so far. */
+              attempts: number;
+              failure: {
+                code: string;
+                message: string | null;
+              } | null;
+              /** Only while the customer must complete the payment (3-D Secure, with Stripe.js). */
+              client_secret: string | null;
+              next_attempt_at: number | null;
+              created_at: number;
+              completed_at: number | null;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    patch?: never;
+  };
   "/v1/organization/budget": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: {
@@ -1943,7 +2592,7 @@ export interface paths {
   "/v1/organization/credits": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: {
-      /** retrieveCredits: The organization's credits: granted, used and the balance, exact decimal USD. */
+      /** retrieveCredits: The organization's credit balance: granted, paid, used and the balance, exact decimal USD. */
       parameters: {
         query?: never;
         path?: never;
@@ -1957,12 +2606,14 @@ export interface paths {
               object: "organization.credit_balance";
               organization_id: string;
               billing_mode: "prepaid" | "postpaid";
-              /** Exact decimal USD, e.g. "1.50". */
+              /** The sum of the ledger: granted + paid - used. */
+              balance_usd: string;
+              /** Credit not paid for: grants (the trial grant included), adjustments, expiries. */
               granted_usd: string;
+              /** Purchases less refunds: what usage tiers follow. */
+              paid_usd: string;
               /** Exact decimal USD, e.g. "1.50". */
               used_usd: string;
-              /** Exact decimal USD, e.g. "1.50". */
-              balance_usd: string;
             };
           };
         };
@@ -2003,12 +2654,12 @@ export interface paths {
     delete?: never;
     patch?: never;
   };
-  "/v1/organization/credits/grants": {
+  "/v1/organization/credits/adjustments": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get?: never;
     put?: never;
     post: {
-      /** grantCredits: Grants credits to the organization. */
+      /** adjustCredits: Operator only: a signed correction of an organization's balance, with its reason. */
       parameters: {
         query?: never;
         path?: never;
@@ -2016,8 +2667,8 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            amount_usd: string | number;
-            description?: string;
+            amount_usd: string;
+            description: string;
           };
         };
       };
@@ -2025,7 +2676,26 @@ export interface paths {
         200: {
           headers: { [name: string]: unknown };
           content: {
-            "application/json": Record<string, unknown>;
+            "application/json": {
+              object: "organization.credit_grant" | "organization.credit_adjustment";
+              id: string;
+              /** 1, 2, 3, ... in the order entries were posted. */
+              seq: number;
+              kind: "purchase" | "grant" | "usage" | "refund" | "adjustment" | "expiry";
+              /** Signed: money in is positive. */
+              amount_usd: string;
+              /** Exact decimal USD, e.g. "1.50". */
+              balance_after_usd: string;
+              description: string;
+              /** The purchase of a purchase entry. */
+              reference_id: string | null;
+              /** Usage debits: how many requests the entry covers. */
+              event_count: number;
+              effective_at: number;
+              created_at: number;
+              /** Exact decimal USD, e.g. "1.50". */
+              balance_usd: string;
+            };
           };
         };
         400: {
@@ -2060,6 +2730,165 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/credits/grants": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: {
+      /** grantCredits: Operator only: grants credits to an organization (an `Idempotency-Key` header makes a retry safe). */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            amount_usd: string | number;
+            description?: string;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "organization.credit_grant" | "organization.credit_adjustment";
+              id: string;
+              /** 1, 2, 3, ... in the order entries were posted. */
+              seq: number;
+              kind: "purchase" | "grant" | "usage" | "refund" | "adjustment" | "expiry";
+              /** Signed: money in is positive. */
+              amount_usd: string;
+              /** Exact decimal USD, e.g. "1.50". */
+              balance_after_usd: string;
+              description: string;
+              /** The purchase of a purchase entry. */
+              reference_id: string | null;
+              /** Usage debits: how many requests the entry covers. */
+              event_count: number;
+              effective_at: number;
+              created_at: number;
+              /** Exact decimal USD, e.g. "1.50". */
+              balance_usd: string;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/credits/ledger": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** listLedgerEntries: The credit ledger, newest first: every purchase, grant, usage debit, refund, adjustment and expiry with the balance after it. */
+      parameters: {
+        query?: {
+          limit?: number;
+          after?: string;
+          kind?: "purchase" | "grant" | "usage" | "refund" | "adjustment" | "expiry";
+        };
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "list";
+              data: Array<{
+                object: "organization.ledger_entry";
+                id: string;
+                /** 1, 2, 3, ... in the order entries were posted. */
+                seq: number;
+                kind: "purchase" | "grant" | "usage" | "refund" | "adjustment" | "expiry";
+                /** Signed: money in is positive. */
+                amount_usd: string;
+                /** Exact decimal USD, e.g. "1.50". */
+                balance_after_usd: string;
+                description: string;
+                /** The purchase of a purchase entry. */
+                reference_id: string | null;
+                /** Usage debits: how many requests the entry covers. */
+                event_count: number;
+                effective_at: number;
+                created_at: number;
+              }>;
+              first_id: string | null;
+              last_id: string | null;
+              has_more: boolean;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     patch?: never;
   };
@@ -2295,6 +3124,19 @@ export interface paths {
               tier: string;
               max_requests_per_1_minute: number | null;
               max_tokens_per_1_minute: number | null;
+              /** Who set the tier: an operator override, or a promotion by paid purchases (null: since the organization was created). */
+              set_by: "operator" | "purchases" | null;
+              /** Exact decimal USD, e.g. "1.50". */
+              paid_usd: string;
+              first_payment_at: number | null;
+              /** What the next tier of the ladder needs; null at the top or off the ladder. */
+              next_tier: {
+                tier: string;
+                /** Exact decimal USD, e.g. "1.50". */
+                paid_usd_needed: string;
+                /** When the days since the first payment allow it, if the ladder asks for days. */
+                available_at: number | null;
+              } | null;
               available: Array<string>;
             };
           };
@@ -2333,7 +3175,7 @@ export interface paths {
     };
     put?: never;
     post: {
-      /** setTier: Sets the organization's usage tier, one of the tier table's. */
+      /** setTier: Operator only: overrides an organization's usage tier. */
       parameters: {
         query?: never;
         path?: never;
@@ -2349,7 +3191,26 @@ export interface paths {
         200: {
           headers: { [name: string]: unknown };
           content: {
-            "application/json": Record<string, unknown>;
+            "application/json": {
+              object: "organization.usage_tier";
+              tier: string;
+              max_requests_per_1_minute: number | null;
+              max_tokens_per_1_minute: number | null;
+              /** Who set the tier: an operator override, or a promotion by paid purchases (null: since the organization was created). */
+              set_by: "operator" | "purchases" | null;
+              /** Exact decimal USD, e.g. "1.50". */
+              paid_usd: string;
+              first_payment_at: number | null;
+              /** What the next tier of the ladder needs; null at the top or off the ladder. */
+              next_tier: {
+                tier: string;
+                /** Exact decimal USD, e.g. "1.50". */
+                paid_usd_needed: string;
+                /** When the days since the first payment allow it, if the ladder asks for days. */
+                available_at: number | null;
+              } | null;
+              available: Array<string>;
+            };
           };
         };
         400: {

@@ -297,6 +297,18 @@ describe('sign-in with SSO over OpenID Connect, against a real provider', () => 
     expect(done.body).toMatchObject({ object: 'session', method: 'second_factor', user: { email: 'ada@example.com' } });
   });
 
+  it('refuses a disabled account', async () => {
+    const users = tg.services.store.db.updateTable('users').where('email', '=', 'linus@example.com');
+    await users.set({ status: 'disabled' }).execute();
+    try {
+      const b = ssoBrowser();
+      expect((await b.follow(start(tg.url, 'acme', 'linus'), landing(tg.url))).url).toBe(`${tg.url}/sign-in?sso_error=account_disabled`);
+      expect(b.cookies(tg.url).has('tollgate_session')).toBe(false);
+    } finally {
+      await users.set({ status: 'active' }).execute();
+    }
+  });
+
   it('makes no account for a new person when the sign-up policy is closed, and still signs in an existing one', async () => {
     const b = ssoBrowser();
     expect((await b.follow(start(closed.url, 'acme', 'linus'), landing(closed.url))).url).toBe(`${closed.url}/sign-in?sso_error=signup_restricted`);

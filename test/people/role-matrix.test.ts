@@ -49,6 +49,7 @@ const EXPECTED: Record<string, Who> = {
   [`GET ${O}/usage/completions`]: 'member',
   [`GET ${O}/usage/embeddings`]: 'member',
   [`GET ${O}/costs`]: 'member',
+  [`GET ${O}/usage/requests`]: 'member',
   [`GET ${PL}/rate_limits`]: 'project_member',
   [`GET ${PL}/rate_limits/:rateLimitId`]: 'project_member',
   [`POST ${PL}/rate_limits/:rateLimitId`]: 'project_owner',

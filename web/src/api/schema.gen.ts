@@ -1276,6 +1276,55 @@ export interface paths {
     delete?: never;
     patch?: never;
   };
+  "/v1/operator/users/{user_id}/second_factor/remove": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: {
+      /** operatorRemoveSecondFactor: Turn off an account's second factor (authenticator app and recovery codes) for a person who lost both, once you know it is them; the address is told by mail. */
+      parameters: {
+        query?: never;
+        path: {
+          user_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
   "/v1/organization/admin_api_keys": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: {

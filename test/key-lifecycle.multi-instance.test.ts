@@ -15,7 +15,7 @@ async function startPeer(settings: Record<string, unknown>): Promise<{ tollgate:
     env: {},
     overrides: { data_dir: dir.path, server: { port: 0 }, log: { level: 'silent' }, secret: 'test-secret-test-secret-test-secret-0123', ...settings },
   });
-  const tollgate = await startTollgate(config, { logger: pino({ level: 'silent' }) });
+  const tollgate = await startTollgate(config, { logger: pino({ level: 'silent' }), env: {} });
   return { tollgate, stop: async () => (await tollgate.close(), dir.remove()) };
 }
 

@@ -1750,10 +1750,12 @@ export interface paths {
                 id: string;
                 type: string;
                 effective_at: number;
-                project: {
+                /** The project the event concerns; absent for organization-wide events. */
+                project?: {
                   id: string;
-                } | null;
+                };
                 actor: {
+                  /** `api_key`, `session` (a signed-in person), `cli` or `system` */
                   type: string;
                   id?: string;
                   ip_address: string | null;
@@ -3577,13 +3579,16 @@ export interface paths {
                 last_used_at: number | null;
                 owner: {
                   type: "user";
-                  /** The person who created the key; null for keys made with an admin key. */
-                  user: {
+                  /** The person who created the key; absent for keys made with an admin key or from the shell. */
+                  user?: {
                     object: "organization.user";
                     id: string;
                     email: string;
-                    name: string | null;
-                  } | null;
+                    name: string;
+                    created_at: number;
+                    /** The person's role in the key's project. */
+                    role: string;
+                  };
                 } | {
                   type: "service_account";
                   service_account: {
@@ -3596,6 +3601,8 @@ export interface paths {
                     id: string;
                   };
                 };
+                /** Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account). */
+                owner_project_access: "active" | "inactive";
                 project_id: string | null;
                 kind: "project" | "service_account" | "admin";
                 status: "active" | "revoked" | "expired";
@@ -3732,13 +3739,16 @@ export interface paths {
               last_used_at: number | null;
               owner: {
                 type: "user";
-                /** The person who created the key; null for keys made with an admin key. */
-                user: {
+                /** The person who created the key; absent for keys made with an admin key or from the shell. */
+                user?: {
                   object: "organization.user";
                   id: string;
                   email: string;
-                  name: string | null;
-                } | null;
+                  name: string;
+                  created_at: number;
+                  /** The person's role in the key's project. */
+                  role: string;
+                };
               } | {
                 type: "service_account";
                 service_account: {
@@ -3751,6 +3761,8 @@ export interface paths {
                   id: string;
                 };
               };
+              /** Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account). */
+              owner_project_access: "active" | "inactive";
               project_id: string | null;
               kind: "project" | "service_account" | "admin";
               status: "active" | "revoked" | "expired";
@@ -3856,13 +3868,16 @@ export interface paths {
               last_used_at: number | null;
               owner: {
                 type: "user";
-                /** The person who created the key; null for keys made with an admin key. */
-                user: {
+                /** The person who created the key; absent for keys made with an admin key or from the shell. */
+                user?: {
                   object: "organization.user";
                   id: string;
                   email: string;
-                  name: string | null;
-                } | null;
+                  name: string;
+                  created_at: number;
+                  /** The person's role in the key's project. */
+                  role: string;
+                };
               } | {
                 type: "service_account";
                 service_account: {
@@ -3875,6 +3890,8 @@ export interface paths {
                   id: string;
                 };
               };
+              /** Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account). */
+              owner_project_access: "active" | "inactive";
               project_id: string | null;
               kind: "project" | "service_account" | "admin";
               status: "active" | "revoked" | "expired";
@@ -4008,13 +4025,16 @@ export interface paths {
               last_used_at: number | null;
               owner: {
                 type: "user";
-                /** The person who created the key; null for keys made with an admin key. */
-                user: {
+                /** The person who created the key; absent for keys made with an admin key or from the shell. */
+                user?: {
                   object: "organization.user";
                   id: string;
                   email: string;
-                  name: string | null;
-                } | null;
+                  name: string;
+                  created_at: number;
+                  /** The person's role in the key's project. */
+                  role: string;
+                };
               } | {
                 type: "service_account";
                 service_account: {
@@ -4027,6 +4047,8 @@ export interface paths {
                   id: string;
                 };
               };
+              /** Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account). */
+              owner_project_access: "active" | "inactive";
               project_id: string | null;
               kind: "project" | "service_account" | "admin";
               status: "active" | "revoked" | "expired";
@@ -4191,13 +4213,16 @@ export interface paths {
               last_used_at: number | null;
               owner: {
                 type: "user";
-                /** The person who created the key; null for keys made with an admin key. */
-                user: {
+                /** The person who created the key; absent for keys made with an admin key or from the shell. */
+                user?: {
                   object: "organization.user";
                   id: string;
                   email: string;
-                  name: string | null;
-                } | null;
+                  name: string;
+                  created_at: number;
+                  /** The person's role in the key's project. */
+                  role: string;
+                };
               } | {
                 type: "service_account";
                 service_account: {
@@ -4210,6 +4235,8 @@ export interface paths {
                   id: string;
                 };
               };
+              /** Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account). */
+              owner_project_access: "active" | "inactive";
               project_id: string | null;
               kind: "project" | "service_account" | "admin";
               status: "active" | "revoked" | "expired";
@@ -4261,13 +4288,16 @@ export interface paths {
                 last_used_at: number | null;
                 owner: {
                   type: "user";
-                  /** The person who created the key; null for keys made with an admin key. */
-                  user: {
+                  /** The person who created the key; absent for keys made with an admin key or from the shell. */
+                  user?: {
                     object: "organization.user";
                     id: string;
                     email: string;
-                    name: string | null;
-                  } | null;
+                    name: string;
+                    created_at: number;
+                    /** The person's role in the key's project. */
+                    role: string;
+                  };
                 } | {
                   type: "service_account";
                   service_account: {
@@ -4280,6 +4310,8 @@ export interface paths {
                     id: string;
                   };
                 };
+                /** Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account). */
+                owner_project_access: "active" | "inactive";
                 project_id: string | null;
                 kind: "project" | "service_account" | "admin";
                 status: "active" | "revoked" | "expired";

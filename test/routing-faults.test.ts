@@ -179,7 +179,11 @@ describe('routing under upstream faults', () => {
     expect(frames.at(-1)).toBe('data: [DONE]');
     const parsed = frames.slice(0, -1).map((f) => JSON.parse(f.slice(6)));
     // With include_usage every chunk carries `usage` (null until the last), as OpenAI sends it.
-    expect(parsed).toEqual(chunks.map((c) => ({ usage: null, ...JSON.parse(c) })));
+    // Tollgate adds one thing: the request's cost, in the usage chunk.
+    const expected = chunks.map((c) => ({ usage: null, ...JSON.parse(c) }));
+    for (const chunk of expected) if (chunk.usage) chunk.usage = { ...chunk.usage, cost_usd: expect.stringMatching(/^\d+\.\d{2,12}$/) };
+    expect(expected.filter((c) => c.usage)).toHaveLength(1);
+    expect(parsed).toEqual(expected);
     expect(a.requests[0]!.body.stream_options).toEqual({ include_usage: true });
   });
 });

@@ -18,6 +18,7 @@ export { createMemoryLimitStore } from './memory.js';
 export { createRedisLimitStore } from './redis.js';
 export { goDuration } from './duration.js';
 export { limitsAdminRoutes, type LimitsAdminDeps } from './admin-routes.js';
+export { keyStanding, standingRoutes, type StandingDeps } from './standing.js';
 export { readProjectRateLimits, writeProjectRateLimit, type ProjectRateLimit } from './overrides.js';
 export type { LimitStore, CapState } from './types.js';
 export type { PolicyCache } from './policy.js';

@@ -17,7 +17,7 @@ import type { CatalogueModel, ModelType, RouteCall } from '../routing/index.js';
 import { countChatPromptTokens, encodingForModel } from '../tokens/index.js';
 import type { CallOutcome, Ticket } from './admission.js';
 import type { GatewayDeps } from './deps.js';
-import { costHeader, invoke, routingHeaders, withCost, type Invocation, type InvokeOptions } from './invoke.js';
+import { costHeader, invoke, reportedModel, routingHeaders, withCost, type Invocation, type InvokeOptions } from './invoke.js';
 import { requireChatCapabilities } from './capabilities.js';
 import { authorize } from './scopes.js';
 import { chatWire, sseStream, type WireFormat } from './stream.js';
@@ -145,7 +145,8 @@ export async function completeChat(
     ticket.settle(outcomeOf(deps, startedAt, failure(err, options.signal)));
     throw err;
   }
-  routingHeaders(reply, done);
+  routingHeaders(reply, done, done.result.model);
+  done.result.model = reportedModel(body.model, done) ?? done.result.model;
   const usage = done.result.usage ?? countedUsage(promptTokens, completionTextOf(done.result), done.deployment.model);
   costHeader(reply, ticket.settle(outcomeOf(deps, startedAt, { usage, usageEstimated: !done.result.usage, deployment: done.deployment })));
   return { completion: done.result, usage };
@@ -194,6 +195,7 @@ export async function streamChat(
     startedAt,
     signal: invokeOptions.signal,
     now: deps.clock.now,
+    model: reportedModel(body.model, opened),
     onEnd: (end) => {
       deps.metrics.streamsInFlight.dec();
       const fields: Partial<CallOutcome> = end.error || end.aborted ? failure(end.error, invokeOptions.signal) : {};
@@ -257,7 +259,8 @@ export async function embeddings(deps: GatewayDeps, request: FastifyRequest, rep
     ticket.settle(outcomeOf(deps, startedAt, failure(err, signal)));
     throw err;
   }
-  routingHeaders(reply, done);
+  routingHeaders(reply, done, done.result.model);
+  done.result.model = reportedModel(body.model, done) ?? done.result.model;
   const usage: Usage = { prompt_tokens: done.result.usage.prompt_tokens, completion_tokens: 0, total_tokens: done.result.usage.total_tokens };
   costHeader(reply, ticket.settle(outcomeOf(deps, startedAt, { usage, deployment: done.deployment })));
   return done.result;

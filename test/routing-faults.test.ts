@@ -178,8 +178,9 @@ describe('routing under upstream faults', () => {
     const frames = (await res.text()).trim().split('\n\n');
     expect(frames.at(-1)).toBe('data: [DONE]');
     const parsed = frames.slice(0, -1).map((f) => JSON.parse(f.slice(6)));
-    // With include_usage every chunk carries `usage` (null until the last), as OpenAI sends it.
-    expect(parsed).toEqual(chunks.map((c) => ({ usage: null, ...JSON.parse(c) })));
+    // With include_usage every chunk carries `usage` (null until the last), as OpenAI sends it;
+    // each reports the public name asked for, not the upstream's.
+    expect(parsed).toEqual(chunks.map((c) => ({ usage: null, ...JSON.parse(c), model: 'primary' })));
     expect(a.requests[0]!.body.stream_options).toEqual({ include_usage: true });
   });
 });

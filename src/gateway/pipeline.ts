@@ -17,7 +17,7 @@ import type { CatalogueModel, ModelType, RouteCall } from '../routing/index.js';
 import { countChatPromptTokens, encodingForModel } from '../tokens/index.js';
 import type { CallOutcome, Ticket } from './admission.js';
 import type { GatewayDeps } from './deps.js';
-import { invoke, routingHeaders, type Invocation, type InvokeOptions } from './invoke.js';
+import { invoke, reportedModel, routingHeaders, type Invocation, type InvokeOptions } from './invoke.js';
 import { requireChatCapabilities } from './capabilities.js';
 import { authorize } from './scopes.js';
 import { chatWire, sseStream, type WireFormat } from './stream.js';
@@ -143,7 +143,8 @@ export async function completeChat(
     ticket.settle(outcomeOf(deps, startedAt, failure(err, options.signal)));
     throw err;
   }
-  routingHeaders(reply, done);
+  routingHeaders(reply, done, done.result.model);
+  done.result.model = reportedModel(body.model, done) ?? done.result.model;
   const usage = done.result.usage ?? countedUsage(promptTokens, completionTextOf(done.result), done.deployment.model);
   ticket.settle(outcomeOf(deps, startedAt, { usage, usageEstimated: !done.result.usage, deployment: done.deployment }));
   return { completion: done.result, usage };
@@ -192,6 +193,7 @@ export async function streamChat(
     startedAt,
     signal: invokeOptions.signal,
     now: deps.clock.now,
+    model: reportedModel(body.model, opened),
     onEnd: (end) => {
       deps.metrics.streamsInFlight.dec();
       const fields: Partial<CallOutcome> = end.error || end.aborted ? failure(end.error, invokeOptions.signal) : {};
@@ -255,7 +257,8 @@ export async function embeddings(deps: GatewayDeps, request: FastifyRequest, rep
     ticket.settle(outcomeOf(deps, startedAt, failure(err, signal)));
     throw err;
   }
-  routingHeaders(reply, done);
+  routingHeaders(reply, done, done.result.model);
+  done.result.model = reportedModel(body.model, done) ?? done.result.model;
   const usage: Usage = { prompt_tokens: done.result.usage.prompt_tokens, completion_tokens: 0, total_tokens: done.result.usage.total_tokens };
   ticket.settle(outcomeOf(deps, startedAt, { usage, deployment: done.deployment }));
   return done.result;

@@ -6,6 +6,7 @@ import * as m004 from './004-provider-credentials.js';
 import * as m005 from './005-limits-and-spend.js';
 import * as m006 from './006-usage-rollups.js';
 import * as m007 from './007-lean-usage-indexes.js';
+import * as m015 from './015-shared-limit-state.js';
 import * as m020 from './020-accounts-and-sessions.js';
 import * as m021 from './021-members-invites-operator.js';
 import * as m026 from './026-second-factor.js';
@@ -25,6 +26,7 @@ export const migrations: Record<string, Migration> = {
   '005-limits-and-spend': m005,
   '006-usage-rollups': m006,
   '007-lean-usage-indexes': m007,
+  '015-shared-limit-state': m015,
   '020-accounts-and-sessions': m020,
   '021-members-invites-operator': m021,
   '026-second-factor': m026,

@@ -256,6 +256,36 @@ export const budgetSchema = z.object({
   thresholds: z.array(z.number().int()).describe('Notification thresholds, percent of the budget.'),
 });
 
+const standingBudget = z.object({
+  scope_id: z.string(),
+  monthly_limit_usd: usd.nullable().describe('null: no budget at this level.'),
+  spent_usd: usd.describe('Spent this month (settled requests).'),
+  reserved_usd: usd.describe('Held by requests in flight (their worst case).'),
+  remaining_usd: usd.nullable().describe('What a new request may still reserve: limit - spent - reserved, at least 0; null without a limit.'),
+});
+const standingRate = z.object({ max_requests_per_1_minute: z.number().int().nullable(), max_tokens_per_1_minute: z.number().int().nullable() });
+
+export const keyStandingSchema = z.object({
+  object: z.literal('key.standing'),
+  key: z.object({ id: z.string(), name: z.string(), kind: z.string(), project_id: z.string().nullable() }),
+  organization_id: z.string(),
+  period: z.string().describe('The calendar month (UTC) the budgets count, e.g. "2026-05".'),
+  period_resets_at: unixSeconds.describe('When the monthly budgets start again from 0 (the balance does not).'),
+  billing_mode: z.enum(['prepaid', 'postpaid']),
+  credit: z.object({
+    balance_usd: usd.describe("The organization's credit balance: the sum of its ledger, settled requests included."),
+    reserved_usd: usd.describe('Held by requests in flight.'),
+    available_usd: usd.describe('What requests may still reserve (prepaid: balance - reserved, at least 0).'),
+  }),
+  budgets: z.object({ key: standingBudget, project: standingBudget.nullable().describe('null for a key without a project.'), organization: standingBudget }),
+  tier: z.object({ name: z.string() }).extend(standingRate.shape).describe("The organization's usage tier: these limits apply per model."),
+  rate_limits: z.object({
+    organization: standingRate.describe('Per model, from the tier.'),
+    project: z.array(z.object({ model: z.string() }).extend(standingRate.shape)).describe("The project's own limits for some models."),
+    key: standingRate.describe("The key's own limits, across every model."),
+  }),
+});
+
 export const priceSchema = z.object({
   object: z.literal('model.price'),
   model: z.string(),

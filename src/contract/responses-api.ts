@@ -122,6 +122,8 @@ export interface ResponsesUsage {
   output_tokens: number;
   output_tokens_details: { reasoning_tokens: number };
   total_tokens: number;
+  /** Tollgate's addition: the request's exact cost in USD (decimal text), on the stream's `response.completed`. */
+  cost_usd?: string;
 }
 
 export type ResponseOutputItem =

@@ -187,6 +187,7 @@ export function responsesUsage(usage: Usage): ResponsesUsage {
     output_tokens: usage.completion_tokens,
     output_tokens_details: { reasoning_tokens: usage.completion_tokens_details?.reasoning_tokens ?? 0 },
     total_tokens: usage.total_tokens,
+    ...(usage.cost_usd === undefined ? {} : { cost_usd: usage.cost_usd }),
   };
 }
 

@@ -19,7 +19,7 @@ import {
 import type { CatalogueModel } from '../routing/index.js';
 import { encodingForModel } from '../tokens/index.js';
 import type { GatewayDeps } from './deps.js';
-import { invoke, reportedModel, routingHeaders, type Invocation } from './invoke.js';
+import { costHeader, invoke, reportedModel, routingHeaders, type Invocation } from './invoke.js';
 import type { RouteCall } from '../routing/index.js';
 import { chatInvokeOptions, clientSignal, countedUsage, failure, outcomeOf, principalOf, resolveModel, streamChat } from './pipeline.js';
 import { authorize } from './scopes.js';
@@ -119,7 +119,7 @@ export async function completions(deps: GatewayDeps, request: FastifyRequest, re
   }
   routingHeaders(reply, done, done.result.model);
   const counted = done.result.usage ?? countedUsage(promptTokens, done.result.choices.map((c) => c.text).join(''), done.deployment.model);
-  ticket.settle(outcomeOf(deps, startedAt, { usage: counted, usageEstimated: !done.result.usage, deployment: done.deployment }));
+  costHeader(reply, ticket.settle(outcomeOf(deps, startedAt, { usage: counted, usageEstimated: !done.result.usage, deployment: done.deployment })));
   return { ...done.result, id, model: reportedModel(body.model, done) ?? done.result.model, usage: counted };
 }
 

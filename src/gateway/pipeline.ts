@@ -17,7 +17,7 @@ import type { CatalogueModel, ModelType, RouteCall } from '../routing/index.js';
 import { countChatPromptTokens, encodingForModel } from '../tokens/index.js';
 import type { CallOutcome, Ticket } from './admission.js';
 import type { GatewayDeps } from './deps.js';
-import { invoke, reportedModel, routingHeaders, type Invocation, type InvokeOptions } from './invoke.js';
+import { costHeader, invoke, reportedModel, routingHeaders, withCost, type Invocation, type InvokeOptions } from './invoke.js';
 import { requireChatCapabilities } from './capabilities.js';
 import { mayUseModel, requireModelAccess } from './model-access.js';
 import { authorize } from './scopes.js';
@@ -27,6 +27,8 @@ import { chatWire, sseStream, type WireFormat } from './stream.js';
  * The hot path, as a list of named steps:
  *   authenticate (onRequest hook) -> authorize -> parse -> resolve -> estimate
  *   -> admit -> call -> respond -> settle.
+ * Settling returns the exact cost: non-streamed responses carry it in
+ * `x-tollgate-cost-usd`, streams in the usage chunk (`usage.cost_usd`).
  */
 
 /** Output cap assumed when a request sets none: the model's, else a conservative default. */
@@ -148,7 +150,7 @@ export async function completeChat(
   routingHeaders(reply, done, done.result.model);
   done.result.model = reportedModel(body.model, done) ?? done.result.model;
   const usage = done.result.usage ?? countedUsage(promptTokens, completionTextOf(done.result), done.deployment.model);
-  ticket.settle(outcomeOf(deps, startedAt, { usage, usageEstimated: !done.result.usage, deployment: done.deployment }));
+  costHeader(reply, ticket.settle(outcomeOf(deps, startedAt, { usage, usageEstimated: !done.result.usage, deployment: done.deployment })));
   return { completion: done.result, usage };
 }
 
@@ -192,7 +194,7 @@ export async function streamChat(
   }
   deps.metrics.streamsInFlight.inc();
   const deployment = opened.deployment;
-  const stream = sseStream(opened.result, wire(opened), {
+  const stream = sseStream(withCost(opened.result, (usage) => ticket.price(usage, deployment)), wire(opened), {
     requestId: invokeOptions.requestId,
     startedAt,
     signal: invokeOptions.signal,
@@ -265,7 +267,7 @@ export async function embeddings(deps: GatewayDeps, request: FastifyRequest, rep
   routingHeaders(reply, done, done.result.model);
   done.result.model = reportedModel(body.model, done) ?? done.result.model;
   const usage: Usage = { prompt_tokens: done.result.usage.prompt_tokens, completion_tokens: 0, total_tokens: done.result.usage.total_tokens };
-  ticket.settle(outcomeOf(deps, startedAt, { usage, deployment: done.deployment }));
+  costHeader(reply, ticket.settle(outcomeOf(deps, startedAt, { usage, deployment: done.deployment })));
   return done.result;
 }
 

@@ -17,6 +17,8 @@ export const ENDPOINT_SCOPES = {
   'models.read': { api: 'inference', scopes: ['model.read'] },
   // Public price list and cost estimates: any valid key of any kind, no scope.
   pricing: { api: 'any', scopes: [] },
+  // A key's own standing (budgets left, balance, tier, limits): any valid key, about itself only.
+  'key.read': { api: 'any', scopes: [] },
   'projects.read': { api: 'admin', scopes: ['api.organization.projects.read'] },
   'projects.write': { api: 'admin', scopes: ['api.organization.projects.write'] },
   'api_keys.read': { api: 'admin', scopes: ['api.organization.api_keys.read'] },
@@ -57,6 +59,7 @@ export const ROUTE_ENDPOINTS: Record<string, Endpoint> = {
   'GET /v1/models/:model': 'models.read',
   'GET /v1/pricing': 'pricing',
   'POST /v1/pricing/estimate': 'pricing',
+  'GET /v1/key': 'key.read',
   'GET /v1/organization/projects': 'projects.read',
   'POST /v1/organization/projects': 'projects.write',
   [`GET ${P}`]: 'projects.read',

@@ -60,9 +60,16 @@ export const projectKeySchema = z.object({
   created_at: unixSeconds,
   last_used_at: unixSeconds.nullable(),
   owner: z.union([
-    z.object({ type: z.literal('user'), user: z.object({ object: z.literal('organization.user'), id: z.string(), email: z.string(), name: z.string().nullable() }).nullable().describe('The person who created the key; null for keys made with an admin key.') }),
+    z.object({
+      type: z.literal('user'),
+      user: z
+        .object({ object: z.literal('organization.user'), id: z.string(), email: z.string(), name: z.string(), created_at: unixSeconds, role: z.string().describe("The person's role in the key's project.") })
+        .optional()
+        .describe('The person who created the key; absent for keys made with an admin key or from the shell.'),
+    }),
     z.object({ type: z.literal('service_account'), service_account: z.union([serviceAccountSchema, z.object({ id: z.string() })]) }),
   ]),
+  owner_project_access: z.enum(['active', 'inactive']).describe("Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account)."),
   project_id: z.string().nullable(),
   ...keyDetails,
 });
@@ -93,8 +100,10 @@ export const auditLogSchema = z
     id: z.string(),
     type: z.string(),
     effective_at: unixSeconds,
-    project: z.object({ id: z.string() }).nullable(),
-    actor: z.object({ type: z.string(), id: z.string().optional(), ip_address: z.string().nullable(), user_agent: z.string().nullable() }).passthrough(),
+    project: z.object({ id: z.string() }).optional().describe('The project the event concerns; absent for organization-wide events.'),
+    actor: z
+      .object({ type: z.string().describe('`api_key`, `session` (a signed-in person), `cli` or `system`'), id: z.string().optional(), ip_address: z.string().nullable(), user_agent: z.string().nullable() })
+      .passthrough(),
   })
   .catchall(z.unknown())
   .describe('The event payload sits under a key named after `type`.');

@@ -1897,10 +1897,12 @@ export interface paths {
                 id: string;
                 type: string;
                 effective_at: number;
-                project: {
+                /** The project the event concerns; absent for organization-wide events. */
+                project?: {
                   id: string;
-                } | null;
+                };
                 actor: {
+                  /** `api_key`, `session` (a signed-in person), `cli` or `system` */
                   type: string;
                   id?: string;
                   ip_address: string | null;
@@ -3724,13 +3726,16 @@ export interface paths {
                 last_used_at: number | null;
                 owner: {
                   type: "user";
-                  /** The person who created the key; null for keys made with an admin key. */
-                  user: {
+                  /** The person who created the key; absent for keys made with an admin key or from the shell. */
+                  user?: {
                     object: "organization.user";
                     id: string;
                     email: string;
-                    name: string | null;
-                  } | null;
+                    name: string;
+                    created_at: number;
+                    /** The person's role in the key's project. */
+                    role: string;
+                  };
                 } | {
                   type: "service_account";
                   service_account: {
@@ -3743,6 +3748,8 @@ export interface paths {
                     id: string;
                   };
                 };
+                /** Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account). */
+                owner_project_access: "active" | "inactive";
                 project_id: string | null;
                 kind: "project" | "service_account" | "admin";
                 status: "active" | "revoked" | "expired";
@@ -3879,13 +3886,16 @@ export interface paths {
               last_used_at: number | null;
               owner: {
                 type: "user";
-                /** The person who created the key; null for keys made with an admin key. */
-                user: {
+                /** The person who created the key; absent for keys made with an admin key or from the shell. */
+                user?: {
                   object: "organization.user";
                   id: string;
                   email: string;
-                  name: string | null;
-                } | null;
+                  name: string;
+                  created_at: number;
+                  /** The person's role in the key's project. */
+                  role: string;
+                };
               } | {
                 type: "service_account";
                 service_account: {
@@ -3898,6 +3908,8 @@ export interface paths {
                   id: string;
                 };
               };
+              /** Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account). */
+              owner_project_access: "active" | "inactive";
               project_id: string | null;
               kind: "project" | "service_account" | "admin";
               status: "active" | "revoked" | "expired";
@@ -4003,13 +4015,16 @@ export interface paths {
               last_used_at: number | null;
               owner: {
                 type: "user";
-                /** The person who created the key; null for keys made with an admin key. */
-                user: {
+                /** The person who created the key; absent for keys made with an admin key or from the shell. */
+                user?: {
                   object: "organization.user";
                   id: string;
                   email: string;
-                  name: string | null;
-                } | null;
+                  name: string;
+                  created_at: number;
+                  /** The person's role in the key's project. */
+                  role: string;
+                };
               } | {
                 type: "service_account";
                 service_account: {
@@ -4022,6 +4037,8 @@ export interface paths {
                   id: string;
                 };
               };
+              /** Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account). */
+              owner_project_access: "active" | "inactive";
               project_id: string | null;
               kind: "project" | "service_account" | "admin";
               status: "active" | "revoked" | "expired";
@@ -4155,13 +4172,16 @@ export interface paths {
               last_used_at: number | null;
               owner: {
                 type: "user";
-                /** The person who created the key; null for keys made with an admin key. */
-                user: {
+                /** The person who created the key; absent for keys made with an admin key or from the shell. */
+                user?: {
                   object: "organization.user";
                   id: string;
                   email: string;
-                  name: string | null;
-                } | null;
+                  name: string;
+                  created_at: number;
+                  /** The person's role in the key's project. */
+                  role: string;
+                };
               } | {
                 type: "service_account";
                 service_account: {
@@ -4174,6 +4194,8 @@ export interface paths {
                   id: string;
                 };
               };
+              /** Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account). */
+              owner_project_access: "active" | "inactive";
               project_id: string | null;
               kind: "project" | "service_account" | "admin";
               status: "active" | "revoked" | "expired";
@@ -4304,6 +4326,176 @@ export interface paths {
     };
     patch?: never;
   };
+  "/v1/organization/projects/{project_id}/api_keys/{key_id}/model_permissions": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveKeyModelPermissions: The key's own model permissions (the project's apply as well) */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+          key_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.api_key.model_permissions";
+              mode: "allow_list" | "deny_list";
+              model_ids: Array<string>;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** updateKeyModelPermissions: Set the key's allow list or deny list of models; it narrows the project's */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+          key_id: string;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": {
+            mode: "allow_list" | "deny_list";
+            model_ids: Array<string>;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.api_key.model_permissions";
+              mode: "allow_list" | "deny_list";
+              model_ids: Array<string>;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete: {
+      /** deleteKeyModelPermissions: Remove the key's own model permissions (the project's still apply) */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+          key_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.api_key.model_permissions.deleted";
+              deleted: boolean;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    patch?: never;
+  };
   "/v1/organization/projects/{project_id}/api_keys/{key_id}/rotate": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get?: never;
@@ -4338,13 +4530,16 @@ export interface paths {
               last_used_at: number | null;
               owner: {
                 type: "user";
-                /** The person who created the key; null for keys made with an admin key. */
-                user: {
+                /** The person who created the key; absent for keys made with an admin key or from the shell. */
+                user?: {
                   object: "organization.user";
                   id: string;
                   email: string;
-                  name: string | null;
-                } | null;
+                  name: string;
+                  created_at: number;
+                  /** The person's role in the key's project. */
+                  role: string;
+                };
               } | {
                 type: "service_account";
                 service_account: {
@@ -4357,6 +4552,8 @@ export interface paths {
                   id: string;
                 };
               };
+              /** Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account). */
+              owner_project_access: "active" | "inactive";
               project_id: string | null;
               kind: "project" | "service_account" | "admin";
               status: "active" | "revoked" | "expired";
@@ -4408,13 +4605,16 @@ export interface paths {
                 last_used_at: number | null;
                 owner: {
                   type: "user";
-                  /** The person who created the key; null for keys made with an admin key. */
-                  user: {
+                  /** The person who created the key; absent for keys made with an admin key or from the shell. */
+                  user?: {
                     object: "organization.user";
                     id: string;
                     email: string;
-                    name: string | null;
-                  } | null;
+                    name: string;
+                    created_at: number;
+                    /** The person's role in the key's project. */
+                    role: string;
+                  };
                 } | {
                   type: "service_account";
                   service_account: {
@@ -4427,6 +4627,8 @@ export interface paths {
                     id: string;
                   };
                 };
+                /** Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account). */
+                owner_project_access: "active" | "inactive";
                 project_id: string | null;
                 kind: "project" | "service_account" | "admin";
                 status: "active" | "revoked" | "expired";
@@ -4566,6 +4768,173 @@ export interface paths {
       };
     };
     delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/projects/{project_id}/model_permissions": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveProjectModelPermissions: The models the project may use (none set: a deny list naming nothing) */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.model_permissions";
+              mode: "allow_list" | "deny_list";
+              model_ids: Array<string>;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** updateProjectModelPermissions: Set the project's allow list or deny list of models (public names or aliases) */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": {
+            mode: "allow_list" | "deny_list";
+            model_ids: Array<string>;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.model_permissions";
+              mode: "allow_list" | "deny_list";
+              model_ids: Array<string>;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete: {
+      /** deleteProjectModelPermissions: Remove the project's model permissions: every model again */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.model_permissions.deleted";
+              deleted: boolean;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
     patch?: never;
   };
   "/v1/organization/projects/{project_id}/service_accounts": {

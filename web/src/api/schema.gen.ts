@@ -4326,6 +4326,176 @@ export interface paths {
     };
     patch?: never;
   };
+  "/v1/organization/projects/{project_id}/api_keys/{key_id}/model_permissions": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveKeyModelPermissions: The key's own model permissions (the project's apply as well) */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+          key_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.api_key.model_permissions";
+              mode: "allow_list" | "deny_list";
+              model_ids: Array<string>;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** updateKeyModelPermissions: Set the key's allow list or deny list of models; it narrows the project's */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+          key_id: string;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": {
+            mode: "allow_list" | "deny_list";
+            model_ids: Array<string>;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.api_key.model_permissions";
+              mode: "allow_list" | "deny_list";
+              model_ids: Array<string>;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete: {
+      /** deleteKeyModelPermissions: Remove the key's own model permissions (the project's still apply) */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+          key_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.api_key.model_permissions.deleted";
+              deleted: boolean;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    patch?: never;
+  };
   "/v1/organization/projects/{project_id}/api_keys/{key_id}/rotate": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get?: never;
@@ -4598,6 +4768,173 @@ export interface paths {
       };
     };
     delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/projects/{project_id}/model_permissions": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveProjectModelPermissions: The models the project may use (none set: a deny list naming nothing) */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.model_permissions";
+              mode: "allow_list" | "deny_list";
+              model_ids: Array<string>;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** updateProjectModelPermissions: Set the project's allow list or deny list of models (public names or aliases) */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": {
+            mode: "allow_list" | "deny_list";
+            model_ids: Array<string>;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.model_permissions";
+              mode: "allow_list" | "deny_list";
+              model_ids: Array<string>;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete: {
+      /** deleteProjectModelPermissions: Remove the project's model permissions: every model again */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.model_permissions.deleted";
+              deleted: boolean;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
     patch?: never;
   };
   "/v1/organization/projects/{project_id}/service_accounts": {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupOperator } from '../helpers/people.js';
-import { createPostgresDatabase } from '../helpers/services.js';
+import { createPostgresDatabase, POSTGRES_URL } from '../helpers/services.js';
 import { startTestTollgate, type TestTollgate } from '../helpers/tollgate.js';
 import { fuzzSettings } from './seed.js';
 import { routeCases, type RouteCase } from './routes.js';
@@ -62,8 +62,7 @@ function generator(cases: Map<string, RouteCase>, fixtures: Fixtures): fc.Arbitr
   const pathValue = (param: string) => fc.oneof(
     { arbitrary: fc.constantFrom(...victimsFor(param, fixtures.victims)), weight: 4 },
     { arbitrary: fc.constantFrom('proj_', 'key_', 'org_', 'usr_', 'admin_', 'sess_', 'cg_').chain((p) => fc.stringMatching(/^[0-9a-z]{0,26}$/).map((s) => p + s)), weight: 3 },
-    // Fastify refuses a parameter over 100 characters with a 414 before any hook (maxParamLength).
-    { arbitrary: nastyString.map((s) => s.slice(0, 100)), weight: 2 },
+    { arbitrary: nastyString, weight: 2 },
     { arbitrary: fc.constantFrom('tollgate-sim', 'tollgate-sim-embed', 'local', 'openai', 'google', 'rl-tollgate-sim'), weight: 2 },
   );
   const header = fc.oneof(
@@ -168,7 +167,7 @@ function checkAnswer(status: number, headers: Record<string, unknown>, body: str
   expect(typeof parsed.error!.type, what).toBe('string');
 }
 
-const stores: { name: string; postgres: boolean }[] = [{ name: 'SQLite', postgres: false }];
+const stores: { name: string; postgres: boolean }[] = [{ name: 'SQLite', postgres: false }, ...(POSTGRES_URL ? [{ name: 'PostgreSQL', postgres: true }] : [])];
 
 describe.each(stores)('fuzzing every route on $name', ({ postgres }) => {
   let tg: TestTollgate;

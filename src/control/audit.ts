@@ -60,6 +60,7 @@ export type AuditEventType =
   | 'payment_method.added'
   | 'payment_method.removed'
   | 'auto_recharge.updated'
+  | 'billing_profile.updated'
   | 'model_permissions.updated'
   | 'model_permissions.deleted';
 

@@ -24,7 +24,7 @@ export const ERRORS = {
     401,
     'invalid_request_error',
     null,
-    "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+    "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). Create a project key (sk-proj-...) on this Tollgate's dashboard, page API keys (/api-keys), or with `tollgate keys create`; the first start shows one.",
   ),
   invalid_api_key: spec(401, 'invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.'),
   ip_not_authorized: spec(401, 'invalid_request_error', 'ip_not_authorized', 'IP not authorized: this API key may not be used from your address.'),

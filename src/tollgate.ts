@@ -7,7 +7,7 @@ import { billingAdminRoutes, budgetDefaults, createBilling, onboardOrganization,
 import { parseUsd } from './common/money.js';
 import { bootstrap, createKeyService, openKeyManagement, type BootstrapResult, type KeyManagement, type KeyService } from './control/index.js';
 import type { Admission } from './gateway/index.js';
-import { checkTierSettings, createLimits, limitsAdminRoutes, type Limits } from './limits/index.js';
+import { checkTierSettings, createLimits, limitsAdminRoutes, standingRoutes, type Limits } from './limits/index.js';
 import { createUsageRecorder, startBatchWriter, type UsageRecorder } from './metering/index.js';
 import { createMetrics } from './metrics/index.js';
 import { createMailer, type Mailer } from './notify/index.js';
@@ -166,7 +166,10 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       trustProxy: config.server.trust_proxy,
       store,
       gateway: { keys, authThrottle: management.authThrottle, catalogue, router, providers, admission: services.admission, metrics, clock, streamStallTimeoutMs: config.server.stream_stall_timeout_ms },
-      gatewayRoutes: [pricingRoutes({ prices, clock })],
+      gatewayRoutes: [
+        pricingRoutes({ prices, clock }),
+        standingRoutes({ db: store.db, store: limits.store, policies: limits.policies, clock, mode: config.billing.mode }),
+      ],
       adminRoutes: [
         usageRoutes({ store, clock }),
         managementRoutes(management.control),

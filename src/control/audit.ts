@@ -67,7 +67,9 @@ export type AuditEventType =
   | 'spend_alert.updated'
   | 'spend_alert.deleted'
   | 'payment_method.removed'
-  | 'auto_recharge.updated';
+  | 'auto_recharge.updated'
+  | 'model_permissions.updated'
+  | 'model_permissions.deleted';
 
 export interface AuditEvent {
   type: AuditEventType;

@@ -1,4 +1,6 @@
 import type { FastifyReply } from 'fastify';
+import { formatUsdExact, type Picos } from '../common/money.js';
+import type { ChatChunk, Usage } from '../contract/index.js';
 import type { CallContext, Deployment, Provider } from '../providers/index.js';
 import type { RouteOptions, Routed, Router } from '../routing/index.js';
 
@@ -27,6 +29,24 @@ export function routingHeaders(reply: FastifyReply, done: Invocation<unknown>, u
   reply.header('x-tollgate-upstream-model', upstreamModel);
   reply.header('x-tollgate-attempts', String(done.attempts));
   if (done.fallbackModel) reply.header('x-tollgate-fallback-model', done.fallbackModel);
+}
+
+/** The request's exact cost (what the ledger debits for it), as decimal USD text. */
+export const COST_HEADER = 'x-tollgate-cost-usd';
+
+export function costHeader(reply: FastifyReply, cost: Picos): void {
+  reply.header(COST_HEADER, formatUsdExact(cost));
+}
+
+/**
+ * The stream's usage chunk carries the request's cost too (`usage.cost_usd`),
+ * priced exactly as the ticket will settle it: it is the same usage.
+ */
+export async function* withCost(source: AsyncIterable<ChatChunk>, price: (usage: Usage) => Picos): AsyncGenerator<ChatChunk> {
+  for await (const chunk of source) {
+    if (chunk.usage) chunk.usage = { ...chunk.usage, cost_usd: formatUsdExact(price(chunk.usage)) };
+    yield chunk;
+  }
 }
 
 /**

@@ -20,6 +20,7 @@ export { createRedisLimitStore } from './redis.js';
 export { createPostgresLimitStore } from './postgres.js';
 export { goDuration } from './duration.js';
 export { limitsAdminRoutes, type LimitsAdminDeps } from './admin-routes.js';
+export { keyStanding, standingRoutes, type StandingDeps } from './standing.js';
 export { readProjectRateLimits, writeProjectRateLimit, type ProjectRateLimit } from './overrides.js';
 export type { LimitStore, CapState } from './types.js';
 export type { PolicyCache } from './policy.js';

@@ -36,7 +36,7 @@ describe('notices survive a crash', () => {
       TOLLGATE_NOTIFICATIONS_LEASE_MS: '2000',
       TOLLGATE_NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true',
     };
-    let first = await startServerChild([], env);
+    let first = await startServerChild([], env, 90_000);
     const store = await openStore({ dataDir: dir.path });
     try {
       const org = await store.db.selectFrom('organizations').select('id').executeTakeFirstOrThrow();
@@ -53,7 +53,7 @@ describe('notices survive a crash', () => {
       await first.stop('SIGKILL');
       const sentMeanwhile = await raise('0.80');
 
-      first = await startServerChild([], env);
+      first = await startServerChild([], env, 90_000);
       await hooks.waitFor(3, 30_000);
       const byId = (id: string) => hooks.hooks.filter((h) => h.headers['webhook-id'] === id);
       // At least once: the interrupted one twice (same id, same body), the other once.
@@ -70,7 +70,7 @@ describe('notices survive a crash', () => {
       await store.close();
       await hooks.stop();
     }
-  }, 120_000);
+  }, 300_000);
 });
 
 describe.skipIf(!POSTGRES_URL)(`notices with two instances on PostgreSQL${postgresSkipReason}`, () => {

@@ -107,22 +107,22 @@ describe('spend limits, spend alerts and the notices they raise', () => {
     for (let i = 1; i <= 4; i++) {
       const answer = await client(tg.url, tg.projectKey)('POST', '/v1/chat/completions', CHAT);
       expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-      await expect.poll(spentCents, { timeout: 20_000 }).toBe(i * 50);
+      await expect.poll(spentCents, { timeout: 45_000 }).toBe(i * 50);
     }
     // The cap is reached: the limit says so, and the next request is refused.
     expect((await sdk.admin.organization.projects.spendLimit.retrieve(tg.projectId)).enforcement.status).toBe('enforcing');
     expect((await client(tg.url, tg.projectKey)('POST', '/v1/chat/completions', CHAT)).status).toBe(429);
 
-    const finance = await smtp.next('finance@example.com', /Spend alert/);
+    const finance = await smtp.next('finance@example.com', /Spend alert/, 45_000);
     expect(finance.subject).toBe('ACME: Spend alert: your organization spent $1.00 this month (alert at $1.00)');
-    const lead = await smtp.next('project-lead@example.com', /Spend alert/);
+    const lead = await smtp.next('project-lead@example.com', /Spend alert/, 45_000);
     expect(lead.subject).toBe(`Spend alert: project ${tg.projectId} spent $1.50 this month (alert at $1.50)`);
     for (const [percent, spent] of [[50, '1.00'], [80, '2.00'], [100, '2.00']] as const) {
-      const mail = await smtp.next('owner@example.com', new RegExp(`used ${percent}%`));
+      const mail = await smtp.next('owner@example.com', new RegExp(`used ${percent}%`), 45_000);
       expect(mail.subject).toBe(`Budget alert: project ${tg.projectId} used ${percent}% of its $2.00 monthly budget`);
       expect(mail.text).toContain(`reached $${spent} of the $2.00 monthly budget`);
     }
-    const low = await smtp.next('owner@example.com', /balance low/);
+    const low = await smtp.next('owner@example.com', /balance low/, 45_000);
     expect(low.subject).toBe('Credit balance low: $3.00 left');
     expect(low.text).toContain('fell below $3.10');
 
@@ -131,7 +131,7 @@ describe('spend limits, spend alerts and the notices they raise', () => {
       const got = hooks.hooks.map((h) => JSON.parse(h.body).type as string);
       return got.sort().join(',');
     };
-    await expect.poll(types, { timeout: 20_000 }).toBe(['budget.exhausted', 'budget.threshold_crossed', 'budget.threshold_crossed', 'budget.threshold_crossed', 'budget.threshold_crossed', 'budget.threshold_crossed'].join(','));
+    await expect.poll(types, { timeout: 45_000 }).toBe(['budget.exhausted', 'budget.threshold_crossed', 'budget.threshold_crossed', 'budget.threshold_crossed', 'budget.threshold_crossed', 'budget.threshold_crossed'].join(','));
     await new Promise((r) => setTimeout(r, 500));
     expect(smtp.mails.filter((m) => /exhausted/.test(m.subject))).toEqual([]);
     // Nothing twice: one mail per notice and recipient.
@@ -152,7 +152,7 @@ describe('spend limits, spend alerts and the notices they raise', () => {
     const next = await admin('GET', `/v1/organization/notifications?limit=3&after=${page.body.last_id}`);
     expect(next.body.data.length).toBe(3);
     expect(next.body.data[0].id < page.body.last_id).toBe(true);
-  }, 120_000);
+  }, 240_000);
 
   it('webhook endpoints: bad URLs refused, disable and enable, delete', async () => {
     const bad = await admin('POST', '/v1/organization/webhooks', { url: 'ftp://example.com/x' });

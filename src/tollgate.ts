@@ -128,7 +128,14 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     if (fromEnv.skipped.length > 0) logger.warn({ providers: fromEnv.skipped }, 'environment keys set for provider kinds this build does not have');
     config = fromEnv.config;
     // Keys set through another instance reach this one within the interval.
-    providers = createProviderRegistry(config, clock, env, await credentials.loadAll(), { loadAll: credentials.loadAll, intervalMs: 10_000 });
+    const stored = await credentials.loadAll();
+    for (const [id, provider] of Object.entries(config.providers)) {
+      // Said once at start, not at the first failed call: the upstream would answer 401 to every request.
+      if (provider.api_key_env && !env[provider.api_key_env] && !provider.api_key && !stored.has(id)) {
+        logger.warn({ provider: id, api_key_env: provider.api_key_env }, `provider ${id}: ${provider.api_key_env} is not set and no key is stored (tollgate providers set-key ${id}); its calls go without a key`);
+      }
+    }
+    providers = createProviderRegistry(config, clock, env, stored, { loadAll: credentials.loadAll, intervalMs: 10_000 });
     const catalogue = createCatalogue(config, providers, clock.now());
     const prices = createPriceCatalogue(config.pricing.models);
     const metrics = createMetrics();

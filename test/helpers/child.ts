@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,6 +33,8 @@ export interface ServerChild {
   child: ChildProcess;
   url: string;
   stdout(): string;
+  /** The first-start banner: stdout is a pipe here, so it is in the 0600 file the log names. */
+  banner(): string;
   /** Resolves with the exit code. */
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -67,6 +70,11 @@ export async function startServerChild(args: string[], env: Record<string, strin
     child,
     url,
     stdout: () => out,
+    banner: () => {
+      const file = /"file":"([^"]+)"/.exec(out)?.[1];
+      if (!file) throw new Error(`no first-start banner file in the log\n${out}`);
+      return readFileSync(file, 'utf8');
+    },
     exited,
     stop: (signal = 'SIGTERM') => {
       if (child.exitCode === null) child.kill(signal);

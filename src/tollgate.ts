@@ -165,6 +165,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const signInRoutes = [...secondFactor.routes, ...sso.routes];
     billing = createBilling({ config, db: store.db, clock, logger, invalidate: limits.policies.invalidate });
     notices = createNotices({ config, db: store.db, clock, logger, mailer, secret });
+    management.control.notices = { allowPrivateWebhooks: config.notifications.webhook_allow_private_addresses, invalidatePolicies: limits.policies.invalidate, budgetDefaults: budgetDefaults(config.billing.budget_defaults) };
     const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management, mailer, identity, billing, notices };
     const app = await buildApp({
       logger,

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import { packageRoot } from '../src/common/package-root.js';
 import { ConfigError, loadConfig, redactConfig, type LoadConfigOptions } from '../src/config/index.js';
+import { registerBillingCommands } from './billing.js';
 import { registerManagementCommands } from './manage.js';
 import { registerModelsCommand, registerProviderCommands } from './providers.js';
 import { estimateCommand } from './estimate.js';
@@ -127,5 +128,6 @@ registerScan(program);
 program.addCommand(estimateCommand());
 program.addCommand(usageCommand());
 registerManagementCommands(program);
+registerBillingCommands(program);
 
 await program.parseAsync(process.argv);

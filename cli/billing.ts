@@ -82,6 +82,11 @@ function connected(cmd: Command): Command {
     .option('--json', 'print the raw JSON answer');
 }
 
+/** Help text ending in examples that run the command itself. */
+function example(cmd: Command, ...lines: string[]): Command {
+  return cmd.addHelpText('after', `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  $ tollgate ${l}`).join('\n')}`);
+}
+
 const object = (value: any) => ({ value, text: formatObject(value) });
 const list = (value: any, columns: string[]) => ({ value, text: formatList(value, columns) });
 const usd = (text: string, option: string) => {
@@ -105,18 +110,18 @@ async function document(call: Http, path: string, flags: Flags): Promise<{ value
 }
 
 function registerBilling(program: Command): void {
-  const billing = program.command('billing').description('Credit balance, ledger, cards, purchases, auto-recharge, tier, receipts and statements.');
-  connected(billing.command('balance').description('The credit balance: granted, paid, used.')).action(act(async (call) => object(await call('GET', '/credits'))));
-  connected(billing.command('ledger').description('The ledger, newest first, each entry with the balance after it.'))
+  const billing = example(program.command('billing').description('Credit balance, ledger, cards, purchases, auto-recharge, tier, receipts and statements.'), 'billing balance --url http://127.0.0.1:8787');
+  example(connected(billing.command('balance').description('The credit balance: granted, paid, used.')), 'billing balance --url http://127.0.0.1:8787').action(act(async (call) => object(await call('GET', '/credits'))));
+  example(connected(billing.command('ledger').description('The ledger, newest first, each entry with the balance after it.')), 'billing ledger --kind purchase --limit 50')
     .option('--kind <kind>', 'purchase, grant, usage, refund, adjustment or expiry')
     .option('--limit <n>', 'entries per page')
     .option('--after <entry_id>', 'continue after this entry')
     .action(act(async (call, _a, f) => list(await call('GET', '/credits/ledger', { query: { kind: f.kind, limit: f.limit, after: f.after } }), ['seq', 'effective_at', 'kind', 'amount_usd', 'balance_after_usd', 'description'])));
-  connected(billing.command('tier').description('The usage tier, its limits, the paid total and what the next tier needs.')).action(act(async (call) => object(await call('GET', '/limits/tier'))));
+  example(connected(billing.command('tier').description('The usage tier, its limits, the paid total and what the next tier needs.')), 'billing tier').action(act(async (call) => object(await call('GET', '/limits/tier'))));
 
-  const cards = billing.command('cards').description('Saved cards.');
-  connected(cards.command('list').description('Saved cards (brand, last 4, expiry).')).action(act(async (call) => list(await call('GET', '/billing/payment_methods'), ['id', 'card.brand', 'card.last4', 'card.exp_month', 'card.exp_year', 'created_at'])));
-  connected(cards.command('add').description('Save a card (the test payment provider; with Stripe cards are added in the dashboard).'))
+  const cards = example(billing.command('cards').description('Saved cards.'), 'billing cards list');
+  example(connected(cards.command('list').description('Saved cards (brand, last 4, expiry).')), 'billing cards list').action(act(async (call) => list(await call('GET', '/billing/payment_methods'), ['id', 'card.brand', 'card.last4', 'card.exp_month', 'card.exp_year', 'created_at'])));
+  example(connected(cards.command('add').description('Save a card (the test payment provider; with Stripe cards are added in the dashboard).')), 'billing cards add --number 4242424242424242 --exp 12/2034 --cvc 123')
     .requiredOption('--number <number>', 'card number, e.g. 4242424242424242')
     .requiredOption('--exp <MM/YYYY>', 'expiry')
     .requiredOption('--cvc <cvc>', 'security code')
@@ -125,17 +130,17 @@ function registerBilling(program: Command): void {
       if (!match) throw new CliError(`--exp: expected MM/YYYY, got '${f.exp}'`);
       return object(await call('POST', '/billing/payment_methods', { body: { card: { number: f.number, exp_month: Number(match[1]), exp_year: Number(match[2]), cvc: f.cvc } } }));
     }));
-  connected(cards.command('remove <payment_method_id>').description('Remove a card.')).action(act(async (call, [id]) => object(await call('DELETE', `/billing/payment_methods/${encodeURIComponent(id!)}`))));
+  example(connected(cards.command('remove <payment_method_id>').description('Remove a card.')), 'billing cards remove pmt_01jd...').action(act(async (call, [id]) => object(await call('DELETE', `/billing/payment_methods/${encodeURIComponent(id!)}`))));
 
-  connected(billing.command('buy <amount_usd>').description('Buy credit with a saved card (Owner or operator).'))
+  example(connected(billing.command('buy <amount_usd>').description('Buy credit with a saved card (Owner or operator).')), 'billing buy 10 --idempotency-key order-2026-001')
     .option('--card <payment_method_id>', 'default: the most recently added card')
     .option('--idempotency-key <key>', 'a retry with the same key never charges twice')
     .action(act(async (call, [amount], f) => object(await call('POST', '/billing/purchases', { body: { amount_usd: usd(amount!, 'amount'), ...(f.card ? { payment_method_id: f.card } : {}) }, headers: idempotency(f) }))));
-  connected(billing.command('purchases').description('Credit purchases, newest first.'))
+  example(connected(billing.command('purchases').description('Credit purchases, newest first.')), 'billing purchases --limit 10')
     .option('--limit <n>', 'purchases per page')
     .option('--after <purchase_id>', 'continue after this purchase')
     .action(act(async (call, _a, f) => list(await call('GET', '/billing/purchases', { query: { limit: f.limit, after: f.after } }), ['id', 'created_at', 'source', 'status', 'amount_usd', 'receipt_number'])));
-  connected(billing.command('auto-recharge').description('Show, or set with --on/--off: when the balance goes below --threshold, bring it back up to --target.'))
+  example(connected(billing.command('auto-recharge').description('Show, or set with --on/--off: when the balance goes below --threshold, bring it back up to --target.')), 'billing auto-recharge', 'billing auto-recharge --on --threshold 5 --target 20')
     .option('--on', 'turn auto-recharge on')
     .option('--off', 'turn auto-recharge off')
     .option('--threshold <usd>', 'when the credit balance goes below this ...')
@@ -150,34 +155,34 @@ function registerBilling(program: Command): void {
       if (f.card) body.payment_method_id = f.card;
       return object(await call('POST', '/billing/auto_recharge', { body }));
     }));
-  connected(billing.command('receipt <purchase_id>').description('The receipt of a purchase.'))
+  example(connected(billing.command('receipt <purchase_id>').description('The receipt of a purchase.')), 'billing receipt pur_01jd... --format pdf --output receipt.pdf')
     .option('--format <format>', 'json (default), csv or pdf')
-    .option('-o, --output <file>', 'write to this file (needed for pdf)')
+    .option('--output <file>', 'write to this file (needed for pdf)')
     .action(act(async (call, [id], f) => document(call, `/billing/purchases/${encodeURIComponent(id!)}/receipt`, f)));
-  connected(billing.command('statement <YYYY-MM>').description('The statement of a month (UTC).'))
+  example(connected(billing.command('statement <YYYY-MM>').description('The statement of a month (UTC).')), 'billing statement 2026-05 --format csv')
     .option('--format <format>', 'json (default), csv or pdf')
-    .option('-o, --output <file>', 'write to this file (needed for pdf)')
+    .option('--output <file>', 'write to this file (needed for pdf)')
     .action(act(async (call, [period], f) => document(call, `/billing/statements/${encodeURIComponent(period!)}`, f)));
 }
 
 function registerCredits(program: Command): void {
-  const credits = program.command('credits').description("Operator only: grant credit or correct a balance (name the organization with --org).");
-  connected(credits.command('grant <amount_usd>').description('Grant credit to an organization.'))
+  const credits = example(program.command('credits').description("Operator only: grant credit or correct a balance (name the organization with --org)."), 'credits grant 25 --org org_01jd... --description "support credit"');
+  example(connected(credits.command('grant <amount_usd>').description('Grant credit to an organization.')), 'credits grant 25 --org org_01jd... --description "support credit"')
     .option('--description <text>', 'why')
     .option('--idempotency-key <key>', 'a retry with the same key grants once')
     .action(act(async (call, [amount], f) => object(await call('POST', '/credits/grants', { body: { amount_usd: usd(amount!, 'amount'), ...(f.description ? { description: f.description } : {}) }, headers: idempotency(f) }))));
-  connected(credits.command('adjust <amount_usd>').description('A signed correction of a balance, with its reason.'))
+  example(connected(credits.command('adjust <amount_usd>').description('A signed correction of a balance, with its reason.')), 'credits adjust -2.50 --org org_01jd... --description "double grant"')
     .requiredOption('--description <text>', 'why')
     .action(act(async (call, [amount], f) => object(await call('POST', '/credits/adjustments', { body: { amount_usd: usd(amount!, 'amount'), description: f.description } }))));
 }
 
 function registerBudgets(program: Command): void {
-  const budgets = program.command('budgets').description('Monthly budgets and notification thresholds of the organization or a project.');
+  const budgets = example(program.command('budgets').description('Monthly budgets and notification thresholds of the organization or a project.'), 'budgets show');
   const path = (f: Flags) => (f.project ? `/projects/${encodeURIComponent(f.project)}/budget` : '/budget');
-  connected(budgets.command('show').description('The budget, this month\'s spend and what is left.'))
+  example(connected(budgets.command('show').description('The budget, this month\'s spend and what is left.')), 'budgets show', 'budgets show -p proj_01jd...')
     .option('-p, --project <project_id>', "a project's budget (default: the organization's)")
     .action(act(async (call, _a, f) => object(await call('GET', path(f)))));
-  connected(budgets.command('set').description('Set the monthly budget (`none` removes it) and thresholds.'))
+  example(connected(budgets.command('set').description('Set the monthly budget (`none` removes it) and thresholds.')), 'budgets set --monthly-usd 500 --thresholds 50,80,100', 'budgets set -p proj_01jd... --monthly-usd none')
     .option('-p, --project <project_id>', "a project's budget (default: the organization's)")
     .option('--monthly-usd <usd>', 'the monthly limit, or none')
     .option('--thresholds <percents>', 'notification thresholds, e.g. 50,80,100')
@@ -190,10 +195,10 @@ function registerBudgets(program: Command): void {
 }
 
 function registerLimits(program: Command): void {
-  const limits = program.command('limits').description('The usage tier and project rate limits.');
-  connected(limits.command('tier').description('The tier, its limits and what the next tier needs.')).action(act(async (call) => object(await call('GET', '/limits/tier'))));
-  connected(limits.command('set-tier <tier>').description('Operator only: override the tier (--org names the organization).')).action(act(async (call, [tier]) => object(await call('POST', '/limits/tier', { body: { tier } }))));
-  connected(limits.command('project <project_id>').description("A project's rate limits per model; with --model, set one."))
+  const limits = example(program.command('limits').description('The usage tier and project rate limits.'), 'limits tier');
+  example(connected(limits.command('tier').description('The tier, its limits and what the next tier needs.')), 'limits tier').action(act(async (call) => object(await call('GET', '/limits/tier'))));
+  example(connected(limits.command('set-tier <tier>').description('Operator only: override the tier (--org names the organization).')), 'limits set-tier tier-3 --org org_01jd...').action(act(async (call, [tier]) => object(await call('POST', '/limits/tier', { body: { tier } }))));
+  example(connected(limits.command('project <project_id>').description("A project's rate limits per model; with --model, set one.")), 'limits project proj_01jd...', 'limits project proj_01jd... --model gpt-4.1-mini --rpm 60 --tpm none')
     .option('--model <model>', 'the model to set limits for')
     .option('--rpm <n>', 'requests per minute, or none (the tier\'s)')
     .option('--tpm <n>', 'tokens per minute, or none (the tier\'s)')

@@ -9,16 +9,30 @@ export interface Started {
   stop(): Promise<void>;
 }
 
-/** Starts a child process and resolves once `ready` matches its stdout; the match is returned. */
-export async function startProcess(args: string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<Started & { match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** The core a child runs on (`taskset -c`), or null to let the system place it. */
+export type Core = number | null;
+
+/** The command that runs `command args` on `core`. */
+export function pinned(core: Core, command: string, args: string[]): [string, string[]] {
+  return core === null ? [command, args] : ['taskset', ['-c', String(core), command, ...args]];
+}
+
+/**
+ * Starts a Node child process (on `core`, through taskset, which execs it: the
+ * pid is Node's) and resolves once `ready` matches its stdout (the match is
+ * returned), or at once when `ready` is null.
+ */
+export async function startProcess(args: string[], ready: RegExp | null, env: Record<string, string> = {}, timeoutMs = 30_000, core: Core = null): Promise<Started & { match: RegExpMatchArray }> {
+  const [command, commandArgs] = pinned(core, process.execPath, args);
+  const child = spawn(command, commandArgs, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    if (!ready) return resolve(['']);
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${args.join(' ')}\n${out}\n${err}`)), timeoutMs);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
+    child.stdout!.on('data', () => {
       const m = out.match(ready);
       if (m) {
         clearTimeout(timer);

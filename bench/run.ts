@@ -1,207 +1,236 @@
 /**
- * npm run bench: a mock OpenAI-compatible upstream, a raw pass-through proxy
- * (node:http + undici, the floor for any Node gateway), a bare Fastify proxy
- * (the framework floor: Fastify + undici + JSON, nothing else), a flat
- * gateway (a metered gateway's per-request work in one handler, see
- * flat-gateway.ts) and Tollgate
- * with an OpenAI-compatible provider pointed at the mock, each a separate
- * process on 127.0.0.1, driven in turn by autocannon with the same
- * connections and duration, non-streaming and streaming. Each row also gives
- * the server process's CPU time per request (from /proc, where there is one):
- * unlike RPS, it does not depend on how the cores are shared with the load
- * generator and the mock. Tollgate runs in three set-ups:
- *   - gateway:         auth on, the `unlimited` tier, postpaid: no limits to check;
- *   - pipeline-memory: auth + RPM/TPM limits + spend reservation + metering, in-process backend;
- *   - pipeline-redis:  the same with the Redis backend (when TOLLGATE_REDIS_URL or 127.0.0.1:6379 answers).
- * Prints a table and writes it as JSON under bench/results/. Everything stops at the end.
+ * npm run bench: Tollgate against the metering floor (meter-floor.ts: what any
+ * metering gateway must do, with nothing else), on this machine, with the
+ * system under test pinned to its own core. See bench/README.md for the method.
  *
- * BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 32).
+ * Each server is its own process on 127.0.0.1. The servers run on BENCH_SERVER_CORE
+ * (default 1); wrk, the mock upstream and this driver on BENCH_LOAD_CORE (default 0).
+ * Every (target, mode) is measured BENCH_REPEATS times (default 3), interleaved, after
+ * a warm-up; the table gives medians. Written as JSON under bench/results/.
+ *
+ * BENCH_TARGETS: comma-separated, default meter-floor,pipeline-memory,pipeline-redis
+ * (also: raw-proxy, fastify-proxy, flat-gateway, gateway).
+ * BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 32), BENCH_KEYS (default 100000).
  */
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
-import { stringify } from 'yaml';
-import { ROOT, startProcess, tsArgs, type Started } from './processes.js';
+import { cpuMs, hasWrk, median, memoryMb, timeToFirstByte, wrk, type LoadResult } from './measure.js';
+import { pinned, ROOT, startProcess, tsArgs, type Core, type Started } from './processes.js';
+import { findRedis, startTollgate, TOLLGATE_VARIANTS, type TollgateVariant } from './tollgate.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const KEYS = Number(process.env.BENCH_KEYS ?? 100_000);
 const WARMUP = 2;
-const MAX_SECONDS = String(DURATION * 8 + 120);
+const LATENCY_SECONDS = Math.max(2, Math.round(DURATION / 2));
+const TARGETS = (process.env.BENCH_TARGETS ?? 'meter-floor,pipeline-memory,pipeline-redis').split(',').map((t) => t.trim());
+const MAX_SECONDS = String(DURATION * 60 + 600);
+
+/** The targets of issue 13: the share of meter-floor's RPS each set-up must reach, and the memory limits. */
+const RPS_TARGETS: Record<string, number> = { 'pipeline-memory': 0.6, 'pipeline-redis': 0.45 };
+const LIMITS = { added_p50_ms: 0.3, added_p99_ms: 1, added_ttfb_ms: 0.3, idle_rss_mb: 90, peak_rss_mb: 200, healthz_s: 0.5, help_s: 0.3 };
+
+const twoCores = cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0;
+const SERVER_CORE: Core = twoCores ? Number(process.env.BENCH_SERVER_CORE ?? 1) : null;
+const LOAD_CORE: Core = twoCores ? Number(process.env.BENCH_LOAD_CORE ?? 0) : null;
 
 interface Target {
   name: string;
   url: string;
   key: string;
-  pid: number;
+  /** The processes that serve it (one, or a primary and its workers). */
+  pids: () => number[];
+  idle_rss_mb: number | null;
+  started: Started;
+  healthz_s?: number;
 }
 
-interface Row {
+type Mode = 'non-streaming' | 'streaming';
+
+interface Run extends LoadResult {
   target: string;
-  mode: 'non-streaming' | 'streaming';
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-  /** Server CPU (user + system, all threads) per request, in microseconds; null without /proc. */
+  mode: Mode;
   cpu_us: number | null;
 }
 
-/** CPU time a process has used so far, in ms (Linux /proc; null elsewhere). */
-function cpuMs(pid: number): number | null {
-  const file = `/proc/${pid}/stat`;
-  if (!existsSync(file)) return null;
-  const text = readFileSync(file, 'utf8');
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // utime and stime, fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+function sum(values: (number | null)[]): number | null {
+  return values.some((v) => v === null) ? null : values.reduce<number>((a, b) => a + b!, 0);
 }
 
-function body(stream: boolean): string {
-  return JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Hello, benchmark! Please answer briefly.' }], ...(stream ? { stream: true } : {}) });
+const cpuOf = (t: Target) => sum(t.pids().map(cpuMs));
+const rssOf = (t: Target) => sum(t.pids().map((pid) => memoryMb(pid)?.rss ?? null));
+const peakOf = (t: Target) => sum(t.pids().map((pid) => memoryMb(pid)?.peak ?? null));
+
+async function startReference(name: string, upstream: string): Promise<Target> {
+  const file = `bench/${name}.ts`;
+  const started = await startProcess(tsArgs(file, '--upstream', upstream, '--max-seconds', MAX_SECONDS), /listening (\d+)(?: key (\S+))?/, {}, 30_000, SERVER_CORE);
+  await new Promise((r) => setTimeout(r, 1000));
+  const pid = started.child.pid!;
+  return { name, url: `http://127.0.0.1:${started.match[1]}`, key: started.match[2] ?? 'none', pids: () => [pid], idle_rss_mb: memoryMb(pid)?.rss ?? null, started };
 }
 
-async function drive(target: Target, stream: boolean, duration: number): Promise<autocannon.Result> {
-  return autocannon({
-    url: `${target.url}/v1/chat/completions`,
-    method: 'POST',
-    connections: CONNECTIONS,
-    duration,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${target.key}` },
-    body: body(stream),
-  });
+async function measure(target: Target, stream: boolean): Promise<Run> {
+  await wrk(target.url, target.key, stream, CONNECTIONS, WARMUP, LOAD_CORE);
+  const before = cpuOf(target);
+  const result = await wrk(target.url, target.key, stream, CONNECTIONS, DURATION, LOAD_CORE);
+  const after = cpuOf(target);
+  const cpu_us = before === null || after === null || result.requests === 0 ? null : Math.round(((after - before) * 1000) / result.requests);
+  return { target: target.name, mode: stream ? 'streaming' : 'non-streaming', ...result, cpu_us };
 }
 
-async function measure(target: Target, stream: boolean): Promise<Row> {
-  await drive(target, stream, WARMUP);
-  const before = cpuMs(target.pid);
-  const result = await drive(target, stream, DURATION);
-  const after = cpuMs(target.pid);
-  return {
-    target: target.name,
-    mode: stream ? 'streaming' : 'non-streaming',
-    rps: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-    cpu_us: before === null || after === null || result.requests.total === 0 ? null : Math.round(((after - before) * 1000) / result.requests.total),
+/** Wall time of `tollgate <command> --help`, median of three, in s. */
+function helpSeconds(command: string[]): number {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const [cmd, args] = pinned(SERVER_CORE, process.execPath, ['bin/tollgate.mjs', ...command, '--help']);
+    const t0 = performance.now();
+    const run = spawnSync(cmd, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } });
+    times.push((performance.now() - t0) / 1000);
+    if (run.status !== 0) throw new Error(`tollgate ${command.join(' ')} --help exited with ${run.status}: ${run.stderr}`);
+  }
+  return median(times);
+}
+
+/** Every command of the CLI, from the help texts (`tollgate --help`, then each group's). */
+function cliCommands(): string[][] {
+  const commandsOf = (prefix: string[]): string[][] => {
+    const help = execFileSync(process.execPath, ['bin/tollgate.mjs', ...prefix, '--help'], { cwd: ROOT, encoding: 'utf8' });
+    const section = help.split(/^Commands:$/m)[1] ?? '';
+    const names = [...section.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]!).filter((n) => n !== 'help');
+    return names.flatMap((name) => {
+      const command = [...prefix, name];
+      return prefix.length === 0 ? [command, ...commandsOf(command)] : [command];
+    });
   };
+  return [[], ...commandsOf([])];
 }
 
-interface Variant {
-  name: string;
-  settings: Record<string, unknown>;
-}
-
-/** Limits that are checked on every request but never refuse one in a benchmark. */
-const PIPELINE = {
-  limits: { tiers: { bench: { rpm: 100_000_000, tpm: 2_000_000_000 } }, bootstrap_tier: 'bench' },
-  billing: { mode: 'prepaid', trial_grant_usd: '1000000' },
-  pricing: { models: { 'bench-upstream': { input: '0.20', cached_input: '0.02', output: '1.25' } } },
-};
-
-function variants(redisUrl: string | undefined): Variant[] {
-  const list: Variant[] = [
-    { name: 'gateway', settings: { limits: { bootstrap_tier: 'unlimited' }, billing: { mode: 'postpaid' } } },
-    { name: 'pipeline-memory', settings: PIPELINE },
-  ];
-  if (redisUrl) list.push({ name: 'pipeline-redis', settings: { ...PIPELINE, redis_url: redisUrl, redis_prefix: `tollgate-bench:${process.pid}:` } });
-  return list;
-}
-
-async function startTollgate(variant: Variant, upstreamPort: number, dataDir: string): Promise<{ target: Target; process: Started }> {
-  const dir = join(dataDir, variant.name);
-  mkdirSync(dir, { recursive: true });
-  const configFile = join(dir, 'tollgate.yaml');
-  writeFileSync(
-    configFile,
-    stringify({
-      server: { host: '127.0.0.1', port: 0 },
-      data_dir: dir,
-      log: { level: 'warn' },
-      simulator: { enabled: false },
-      providers: { mock: { kind: 'openai', base_url: `http://127.0.0.1:${upstreamPort}/v1`, api_key: 'bench-upstream-key' } },
-      models: [{ name: 'bench-model', deployments: [{ provider: 'mock', model: 'bench-upstream' }] }],
-      ...variant.settings,
-    }),
-  );
-  const started = await startProcess(['bin/tollgate.mjs', 'start', '--config', configFile], /Project key[^\n]*\n\s+(sk-proj-\S+)[\s\S]*?curl (http:\/\/127\.0\.0\.1:\d+)/);
-  return { target: { name: variant.name, key: started.match[1]!, url: started.match[2]!, pid: started.child.pid! }, process: started };
-}
-
-/** Redis for the pipeline-redis set-up: the configured URL, else a local one if it answers. */
-async function findRedis(): Promise<string | undefined> {
-  const url = process.env.TOLLGATE_REDIS_URL ?? process.env.TOLLGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const { hostname, port } = new URL(url);
-  const answers = await new Promise<boolean>((resolve) => {
-    const socket = connect(Number(port || 6379), hostname, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-    socket.setTimeout(1000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-  return answers ? url : undefined;
-}
-
-function table(rows: Row[]): string {
-  const lines = ['| target | mode | RPS | p50 ms | p99 ms | server CPU µs/req | errors | non-2xx |', '|---|---|---:|---:|---:|---:|---:|---:|'];
-  for (const r of rows) lines.push(`| ${r.target} | ${r.mode} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.cpu_us ?? 'n/a'} | ${r.errors} | ${r.non2xx} |`);
-  return lines.join('\n');
+function fmt(value: number | null, digits = 0): string {
+  return value === null ? 'n/a' : value.toFixed(digits);
 }
 
 async function main(): Promise<void> {
+  if (!hasWrk()) {
+    process.stderr.write('npm run bench needs wrk (the load generator): apt-get install -y wrk (Debian/Ubuntu), brew install wrk (macOS).\n');
+    process.exit(1);
+  }
+  // This driver (and the time-to-first-byte client) runs on the load generator's core.
+  if (LOAD_CORE !== null) execFileSync('taskset', ['-a', '-p', '-c', String(LOAD_CORE), String(process.pid)], { stdio: 'ignore' });
+  if (!twoCores) process.stdout.write('WARNING: fewer than 2 cores or no taskset: nothing is pinned, the figures mix the load generator with the server.\n');
+
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
   const started: Started[] = [];
+  const targets: Target[] = [];
   try {
-    const upstream = await startProcess(tsArgs('bench/mock-upstream.ts', '--max-seconds', MAX_SECONDS), /listening (\d+)/);
-    started.push(upstream);
-    const upstreamPort = Number(upstream.match[1]);
-    const raw = await startProcess(tsArgs('bench/raw-proxy.ts', '--upstream', `http://127.0.0.1:${upstreamPort}`, '--max-seconds', MAX_SECONDS), /listening (\d+)/);
-    started.push(raw);
-    const rawTarget: Target = { name: 'raw-proxy', url: `http://127.0.0.1:${raw.match[1]}`, key: 'none', pid: raw.child.pid! };
-    const floor = await startProcess(tsArgs('bench/fastify-proxy.ts', '--upstream', `http://127.0.0.1:${upstreamPort}`, '--max-seconds', MAX_SECONDS), /listening (\d+)/);
-    started.push(floor);
-    const floorTarget: Target = { name: 'fastify-proxy', url: `http://127.0.0.1:${floor.match[1]}`, key: 'none', pid: floor.child.pid! };
-    const flat = await startProcess(tsArgs('bench/flat-gateway.ts', '--upstream', `http://127.0.0.1:${upstreamPort}`, '--max-seconds', MAX_SECONDS), /listening (\d+) key (\S+)/);
-    started.push(flat);
-    const flatTarget: Target = { name: 'flat-gateway', url: `http://127.0.0.1:${flat.match[1]}`, key: flat.match[2]!, pid: flat.child.pid! };
-    const references = [floorTarget, flatTarget];
-    const targets: Target[] = [];
-    for (const variant of variants(await findRedis())) {
-      const tollgate = await startTollgate(variant, upstreamPort, dataDir);
-      started.push(tollgate.process);
-      targets.push(tollgate.target);
+    const mock = await startProcess(tsArgs('bench/mock-upstream.ts', '--max-seconds', MAX_SECONDS), /listening (\d+)/, {}, 30_000, LOAD_CORE);
+    started.push(mock);
+    const upstream = `http://127.0.0.1:${mock.match[1]}`;
+    const redisUrl = await findRedis();
+    for (const name of TARGETS) {
+      if (name in TOLLGATE_VARIANTS) {
+        const variant: TollgateVariant = TOLLGATE_VARIANTS[name]!;
+        if (variant.redis && !redisUrl) {
+          process.stdout.write(`${name}: skipped, no Redis answers (set TOLLGATE_REDIS_URL)\n`);
+          continue;
+        }
+        const t = await startTollgate(name, variant, { upstream, dataDir, redisUrl, keys: KEYS, core: SERVER_CORE, maxSeconds: MAX_SECONDS });
+        started.push(t.started);
+        targets.push({ ...t, idle_rss_mb: rssOf(t as Target) });
+      } else {
+        const t = await startReference(name, upstream);
+        started.push(t.started);
+        targets.push(t);
+      }
+      process.stdout.write(`${name}: started\n`);
     }
 
-    const rows: Row[] = [];
-    for (const stream of [false, true]) {
-      rows.push(await measure(rawTarget, stream));
-      for (const target of references) rows.push(await measure(target, stream));
-      for (const target of targets) rows.push(await measure(target, stream));
+    const runs: Run[] = [];
+    const latency: { target: string; p50_ms: number; p99_ms: number; ttfb_ms: number }[] = [];
+    for (let repeat = 1; repeat <= REPEATS; repeat++) {
+      for (const stream of [false, true]) {
+        for (const target of targets) {
+          const run = await measure(target, stream);
+          runs.push(run);
+          process.stdout.write(`repeat ${repeat}: ${target.name} ${run.mode}: ${run.rps} RPS, ${fmt(run.cpu_us)} µs CPU/req\n`);
+        }
+      }
+      for (const target of targets) {
+        const one = await wrk(target.url, target.key, false, 1, LATENCY_SECONDS, LOAD_CORE);
+        latency.push({ target: target.name, p50_ms: one.p50_ms, p99_ms: one.p99_ms, ttfb_ms: await timeToFirstByte(target.url, target.key, 300) });
+      }
     }
-    const ratios = (['non-streaming', 'streaming'] as const).flatMap((mode) => {
-      const base = rows.find((r) => r.target === 'raw-proxy' && r.mode === mode)!;
-      return [...references, ...targets].map((t) => {
-        const ours = rows.find((r) => r.target === t.name && r.mode === mode)!;
-        return { target: t.name, mode, rps_ratio: Number((ours.rps / base.rps).toFixed(3)), added_p50_ms: ours.p50 - base.p50, added_p99_ms: ours.p99 - base.p99 };
-      });
+
+    const floor = targets.find((t) => t.name === 'meter-floor');
+    const rows = targets.flatMap((t) =>
+      (['non-streaming', 'streaming'] as Mode[]).map((mode) => {
+        const mine = runs.filter((r) => r.target === t.name && r.mode === mode);
+        const floorRps = floor ? median(runs.filter((r) => r.target === 'meter-floor' && r.mode === mode).map((r) => r.rps)) : null;
+        const rps = median(mine.map((r) => r.rps));
+        return {
+          target: t.name,
+          mode,
+          rps,
+          rps_runs: mine.map((r) => r.rps),
+          ratio_to_floor: floorRps ? Number((rps / floorRps).toFixed(3)) : null,
+          p50_ms: median(mine.map((r) => r.p50_ms)),
+          p99_ms: median(mine.map((r) => r.p99_ms)),
+          cpu_us: mine.some((r) => r.cpu_us === null) ? null : median(mine.map((r) => r.cpu_us!)),
+          errors: mine.reduce((s, r) => s + r.errors, 0),
+          non2xx: mine.reduce((s, r) => s + r.non2xx, 0),
+        };
+      }),
+    );
+    const floorLatency = latency.filter((l) => l.target === 'meter-floor');
+    const latencyRows = targets.map((t) => {
+      const mine = latency.filter((l) => l.target === t.name);
+      const p50 = median(mine.map((l) => l.p50_ms));
+      const p99 = median(mine.map((l) => l.p99_ms));
+      const ttfb = median(mine.map((l) => l.ttfb_ms));
+      return {
+        target: t.name,
+        p50_ms: p50,
+        p99_ms: p99,
+        ttfb_ms: Number(ttfb.toFixed(3)),
+        added_p50_ms: floorLatency.length ? Number((p50 - median(floorLatency.map((l) => l.p50_ms))).toFixed(3)) : null,
+        added_p99_ms: floorLatency.length ? Number((p99 - median(floorLatency.map((l) => l.p99_ms))).toFixed(3)) : null,
+        added_ttfb_ms: floorLatency.length ? Number((ttfb - median(floorLatency.map((l) => l.ttfb_ms))).toFixed(3)) : null,
+      };
     });
+    const memory = targets.map((t) => ({ target: t.name, idle_rss_mb: t.idle_rss_mb, peak_rss_mb: peakOf(t), healthz_s: t.healthz_s ?? null }));
+    const help = targets.some((t) => t.name in TOLLGATE_VARIANTS) ? cliCommands().map((command) => ({ command: ['tollgate', ...command].join(' '), seconds: Number(helpSeconds(command).toFixed(3)) })) : [];
 
-    process.stdout.write(`\nTollgate vs raw proxy, ${CONNECTIONS} connections, ${DURATION} s per run, all on 127.0.0.1\n\n${table(rows)}\n\n`);
-    for (const r of ratios) process.stdout.write(`${r.target}, ${r.mode}: RPS / raw proxy RPS = ${r.rps_ratio} (added latency p50 ${r.added_p50_ms} ms, p99 ${r.added_p99_ms} ms)\n`);
+    const out: string[] = [];
+    out.push(`\nThroughput: ${CONNECTIONS} connections, ${DURATION} s per run, median of ${REPEATS}; servers on core ${SERVER_CORE ?? 'any'}, wrk and the mock on core ${LOAD_CORE ?? 'any'}\n`);
+    out.push('| target | mode | RPS | RPS / meter-floor | target | p50 ms | p99 ms | server CPU µs/req | errors | non-2xx |');
+    out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const r of rows) {
+      const goal = RPS_TARGETS[r.target.replace(/-w\d+$/, '')];
+      out.push(`| ${r.target} | ${r.mode} | ${r.rps} | ${fmt(r.ratio_to_floor, 3)} | ${goal === undefined ? '' : `>= ${goal}`} | ${r.p50_ms} | ${r.p99_ms} | ${fmt(r.cpu_us)} | ${r.errors} | ${r.non2xx} |`);
+    }
+    out.push(`\nLatency at 1 connection (${LATENCY_SECONDS} s, median of ${REPEATS}), time to the first streamed byte (median of 300 sequential streams)\n`);
+    out.push('| target | p50 ms | p99 ms | added p50 (<= 0.3) | added p99 (<= 1) | first byte ms | added (<= 0.3) |');
+    out.push('|---|---:|---:|---:|---:|---:|---:|');
+    for (const l of latencyRows) out.push(`| ${l.target} | ${l.p50_ms} | ${l.p99_ms} | ${fmt(l.added_p50_ms, 3)} | ${fmt(l.added_p99_ms, 3)} | ${l.ttfb_ms} | ${fmt(l.added_ttfb_ms, 3)} |`);
+    out.push(`\nMemory (${KEYS.toLocaleString('en-US')} keys in each Tollgate store) and start\n`);
+    out.push(`| target | idle RSS MB (<= ${LIMITS.idle_rss_mb}) | peak RSS MB over the bench (<= ${LIMITS.peak_rss_mb}) | start to /healthz s (<= ${LIMITS.healthz_s}) |`);
+    out.push('|---|---:|---:|---:|');
+    for (const m of memory) out.push(`| ${m.target} | ${fmt(m.idle_rss_mb)} | ${fmt(m.peak_rss_mb)} | ${m.healthz_s === null ? '' : m.healthz_s.toFixed(3)} |`);
+    if (help.length) {
+      const slowest = help.reduce((a, b) => (b.seconds > a.seconds ? b : a));
+      out.push(`\nCLI --help (${help.length} commands, median of 3 each): slowest \`${slowest.command} --help\` ${slowest.seconds} s (<= ${LIMITS.help_s}); over the limit: ${help.filter((h) => h.seconds > LIMITS.help_s).map((h) => h.command).join(', ') || 'none'}`);
+    }
     const bad = rows.filter((r) => r.errors > 0 || r.non2xx > 0);
-    if (bad.length > 0) process.stdout.write(`\nWARNING: errors or non-2xx answers in: ${bad.map((r) => `${r.target}/${r.mode}`).join(', ')}\n`);
+    if (bad.length > 0) out.push(`\nWARNING: errors or non-2xx answers in: ${bad.map((r) => `${r.target}/${r.mode}`).join(', ')}`);
+    process.stdout.write(`${out.join('\n')}\n`);
 
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
     const file = join(ROOT, 'bench/results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, connections: CONNECTIONS, duration_s: DURATION, rows, ratios }, null, 2));
+    const settings = { connections: CONNECTIONS, duration_s: DURATION, repeats: REPEATS, keys: KEYS, server_core: SERVER_CORE, load_core: LOAD_CORE };
+    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, settings, limits: { rps_ratio: RPS_TARGETS, ...LIMITS }, rows, latency: latencyRows, memory, help, runs }, null, 2));
     process.stdout.write(`\nwritten ${file}\n`);
   } finally {
     await Promise.all(started.map((s) => s.stop()));

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx's loader: no build step.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/, built by `npm run build` during install).
+import { existsSync } from 'node:fs';
 
-register();
-await import('../cli/index.ts');
+const entry = new URL('../dist/cli/index.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('tollgate is not built: run `npm run build` (it runs during `npm install`).\n');
+  process.exit(1);
+}
+await import(entry.href);

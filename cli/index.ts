@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { stringify as toYaml } from 'yaml';
+import { packageRoot } from '../src/common/package-root.js';
 import { ConfigError, loadConfig, redactConfig, type LoadConfigOptions } from '../src/config/index.js';
 import { registerManagementCommands } from './manage.js';
 import { registerModelsCommand, registerProviderCommands } from './providers.js';
@@ -11,7 +13,7 @@ import { usageCommand } from './usage.js';
 // Commands import what they need when they run, so `tollgate scan` or `--help`
 // do not load the whole server.
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(join(packageRoot(import.meta.url), 'package.json'), 'utf8')) as { version: string };
 
 interface CommonFlags {
   config?: string;

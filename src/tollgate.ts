@@ -7,10 +7,11 @@ import { billingAdminRoutes, budgetDefaults, createBilling, onboardOrganization,
 import { parseUsd } from './common/money.js';
 import { bootstrap, createKeyService, openKeyManagement, type BootstrapResult, type KeyManagement, type KeyService } from './control/index.js';
 import type { Admission } from './gateway/index.js';
-import { checkTierSettings, createLimits, limitsAdminRoutes, type Limits } from './limits/index.js';
+import { checkTierSettings, createLimits, limitsAdminRoutes, standingRoutes, type Limits } from './limits/index.js';
 import { createUsageRecorder, startBatchWriter, type UsageRecorder } from './metering/index.js';
 import { createMetrics } from './metrics/index.js';
 import { createMailer, type Mailer } from './notify/index.js';
+import { createNotices, type Notices } from './notices/index.js';
 import { accountPlugin, createIdentity, type Identity } from './identity/index.js';
 import { createSecondFactor } from './second-factor/index.js';
 import { createSso } from './sso/index.js';
@@ -49,6 +50,8 @@ export interface Services {
   mailer: Mailer;
   /** Accounts, sessions and sign-in. */
   identity: Identity;
+  /** The notice sender (mail to Owners, webhooks) and the webhook endpoints. */
+  notices: Notices;
 }
 
 export interface Tollgate {
@@ -105,6 +108,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
   let limits: Limits | undefined;
   let recorder: UsageRecorder | undefined;
   let billing: Billing | undefined;
+  let notices: Notices | undefined;
   try {
     const applied = await store.migrate();
     logger.info({ store: store.dialect, location: store.location, migrations_applied: applied, secret_source: source }, 'store ready');
@@ -136,6 +140,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
         dataDir: config.data_dir,
         budgetDefaults: budgetDefaults(config.billing.budget_defaults),
         recharge: { provider: config.billing.payment_provider, bounds: purchaseBounds(config) },
+        ...(config.billing.mode === 'prepaid' ? { lowBalance: parseUsd(config.notifications.low_balance_usd) } : {}),
       }),
       logger,
       flushIntervalMs: config.metering.flush_interval_ms,
@@ -152,14 +157,18 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const sso = createSso(identity.deps, { config, logger, signupGate: identity.signupGate });
     const signInRoutes = [...secondFactor.routes, ...sso.routes];
     billing = createBilling({ config, db: store.db, clock, logger, invalidate: limits.policies.invalidate });
-    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management, mailer, identity, billing };
+    notices = createNotices({ config, db: store.db, clock, logger, mailer, secret });
+    const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management, mailer, identity, billing, notices };
     const app = await buildApp({
       logger,
       bodyLimit: config.server.body_limit_bytes,
       trustProxy: config.server.trust_proxy,
       store,
       gateway: { keys, authThrottle: management.authThrottle, catalogue, router, providers, admission: services.admission, metrics, clock, streamStallTimeoutMs: config.server.stream_stall_timeout_ms, sessions: identity.sessionPrincipal },
-      gatewayRoutes: [pricingRoutes({ prices, clock })],
+      gatewayRoutes: [
+        pricingRoutes({ prices, clock }),
+        standingRoutes({ db: store.db, store: limits.store, policies: limits.policies, clock, mode: config.billing.mode }),
+      ],
       adminRoutes: [
         usageRoutes({ store, clock }),
         managementRoutes(management.control),
@@ -197,6 +206,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const close = () => (closing ??= shutdown(app, services, config.server.shutdown_timeout_ms));
     return { app, services, url, bootstrapped, close };
   } catch (err) {
+    await notices?.close().catch(() => {});
     await billing?.close().catch(() => {});
     await limits?.close().catch(() => {});
     await recorder?.close().catch(() => {});
@@ -233,6 +243,8 @@ async function shutdown(app: FastifyInstance, services: Services, deadlineMs: nu
   await services.providers.close().catch(() => {});
   await services.usageMaintenance.stop();
   await services.management.close().catch(() => {});
+  // After the last usage events: notices they raised are in the outbox, sent by the next instance to run.
+  await services.notices.close().catch((err: unknown) => logger.error({ err }, 'stopping the notice sender failed'));
   await services.mailer.close().catch(() => {});
   await services.store.close();
   logger.info('stopped');

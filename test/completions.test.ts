@@ -126,6 +126,7 @@ describe('POST /v1/completions on an upstream that serves it natively', () => {
     }
     expect(upstream.requests.at(-1)).toMatchObject({ path: '/v1/completions', body: { prompt: 'The cow', stream: true, stream_options: { include_usage: true } } });
     expect(text).toBe(' jumped over');
-    expect(usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
+    // No price is known for base-model: it costs nothing, and says so.
+    expect(usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5, cost_usd: '0.00' });
   });
 });

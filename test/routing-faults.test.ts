@@ -178,8 +178,13 @@ describe('routing under upstream faults', () => {
     const frames = (await res.text()).trim().split('\n\n');
     expect(frames.at(-1)).toBe('data: [DONE]');
     const parsed = frames.slice(0, -1).map((f) => JSON.parse(f.slice(6)));
-    // With include_usage every chunk carries `usage` (null until the last), as OpenAI sends it.
-    expect(parsed).toEqual(chunks.map((c) => ({ usage: null, ...JSON.parse(c) })));
+    // With include_usage every chunk carries `usage` (null until the last), as OpenAI sends it;
+    // each reports the public name asked for, not the upstream's. Tollgate adds the request's
+    // cost to the usage chunk.
+    const expected = chunks.map((c) => ({ usage: null, ...JSON.parse(c), model: 'primary' }));
+    for (const chunk of expected) if (chunk.usage) chunk.usage = { ...chunk.usage, cost_usd: expect.stringMatching(/^\d+\.\d{2,12}$/) };
+    expect(expected.filter((c) => c.usage)).toHaveLength(1);
+    expect(parsed).toEqual(expected);
     expect(a.requests[0]!.body.stream_options).toEqual({ include_usage: true });
   });
 });

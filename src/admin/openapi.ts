@@ -12,6 +12,7 @@ import {
   embeddingsUsageSchema,
   estimateSchema,
   keyLimitsSchema,
+  keyStandingSchema,
   listOf,
   priceListSchema,
   projectRateLimitSchema,
@@ -127,6 +128,11 @@ const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /v1/models/:model': { id: 'retrieveModel', summary: 'Retrieves one model.' },
   'GET /v1/pricing': { id: 'listPrices', summary: 'The price of every model: input, cached input and output per 1M tokens, exact decimal USD.', response: priceListSchema },
   'POST /v1/pricing/estimate': { id: 'estimateCost', summary: 'Daily and monthly cost of a workload, for one model or every model compared.', body: estimateBody, response: estimateSchema },
+  'GET /v1/key': {
+    id: 'retrieveKeyStanding',
+    summary: "The calling key's own standing: what is left of its, its project's and its organization's monthly budgets, the credit balance, the usage tier and the rate limits that apply to it.",
+    response: keyStandingSchema,
+  },
   'GET /v1/organization/usage/completions': { id: 'usageCompletions', summary: 'Completions usage in time buckets, as OpenAI reports it.', query: REPORT_QUERY, response: completionsUsageSchema },
   'GET /v1/organization/usage/embeddings': { id: 'usageEmbeddings', summary: 'Embeddings usage in time buckets.', query: REPORT_QUERY, response: embeddingsUsageSchema },
   'GET /v1/organization/usage/requests': {

@@ -60,9 +60,16 @@ export const projectKeySchema = z.object({
   created_at: unixSeconds,
   last_used_at: unixSeconds.nullable(),
   owner: z.union([
-    z.object({ type: z.literal('user'), user: z.object({ object: z.literal('organization.user'), id: z.string(), email: z.string(), name: z.string().nullable() }).nullable().describe('The person who created the key; null for keys made with an admin key.') }),
+    z.object({
+      type: z.literal('user'),
+      user: z
+        .object({ object: z.literal('organization.user'), id: z.string(), email: z.string(), name: z.string(), created_at: unixSeconds, role: z.string().describe("The person's role in the key's project.") })
+        .optional()
+        .describe('The person who created the key; absent for keys made with an admin key or from the shell.'),
+    }),
     z.object({ type: z.literal('service_account'), service_account: z.union([serviceAccountSchema, z.object({ id: z.string() })]) }),
   ]),
+  owner_project_access: z.enum(['active', 'inactive']).describe("Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account)."),
   project_id: z.string().nullable(),
   ...keyDetails,
 });
@@ -93,8 +100,10 @@ export const auditLogSchema = z
     id: z.string(),
     type: z.string(),
     effective_at: unixSeconds,
-    project: z.object({ id: z.string() }).nullable(),
-    actor: z.object({ type: z.string(), id: z.string().optional(), ip_address: z.string().nullable(), user_agent: z.string().nullable() }).passthrough(),
+    project: z.object({ id: z.string() }).optional().describe('The project the event concerns; absent for organization-wide events.'),
+    actor: z
+      .object({ type: z.string().describe('`api_key`, `session` (a signed-in person), `cli` or `system`'), id: z.string().optional(), ip_address: z.string().nullable(), user_agent: z.string().nullable() })
+      .passthrough(),
   })
   .catchall(z.unknown())
   .describe('The event payload sits under a key named after `type`.');
@@ -261,6 +270,36 @@ export const budgetSchema = z.object({
   spent_usd: usd,
   remaining_usd: usd.nullable(),
   thresholds: z.array(z.number().int()).describe('Notification thresholds, percent of the budget.'),
+});
+
+const standingBudget = z.object({
+  scope_id: z.string(),
+  monthly_limit_usd: usd.nullable().describe('null: no budget at this level.'),
+  spent_usd: usd.describe('Spent this month (settled requests).'),
+  reserved_usd: usd.describe('Held by requests in flight (their worst case).'),
+  remaining_usd: usd.nullable().describe('What a new request may still reserve: limit - spent - reserved, at least 0; null without a limit.'),
+});
+const standingRate = z.object({ max_requests_per_1_minute: z.number().int().nullable(), max_tokens_per_1_minute: z.number().int().nullable() });
+
+export const keyStandingSchema = z.object({
+  object: z.literal('key.standing'),
+  key: z.object({ id: z.string(), name: z.string(), kind: z.string(), project_id: z.string().nullable() }),
+  organization_id: z.string(),
+  period: z.string().describe('The calendar month (UTC) the budgets count, e.g. "2026-05".'),
+  period_resets_at: unixSeconds.describe('When the monthly budgets start again from 0 (the balance does not).'),
+  billing_mode: z.enum(['prepaid', 'postpaid']),
+  credit: z.object({
+    balance_usd: usd.describe("The organization's credit balance: the sum of its ledger, settled requests included."),
+    reserved_usd: usd.describe('Held by requests in flight.'),
+    available_usd: usd.describe('What requests may still reserve (prepaid: balance - reserved, at least 0).'),
+  }),
+  budgets: z.object({ key: standingBudget, project: standingBudget.nullable().describe('null for a key without a project.'), organization: standingBudget }),
+  tier: z.object({ name: z.string() }).extend(standingRate.shape).describe("The organization's usage tier: these limits apply per model."),
+  rate_limits: z.object({
+    organization: standingRate.describe('Per model, from the tier.'),
+    project: z.array(z.object({ model: z.string() }).extend(standingRate.shape)).describe("The project's own limits for some models."),
+    key: standingRate.describe("The key's own limits, across every model."),
+  }),
 });
 
 export const priceSchema = z.object({

@@ -1,14 +1,12 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { TollgateError } from '../common/errors.js';
-import { formatUsd, parseUsd, type Picos } from '../common/money.js';
+import { formatUsdExact, parseUsd } from '../common/money.js';
 import type { KeyPrincipal } from '../control/index.js';
 import type { Database } from '../store/index.js';
 
 /** Exact USD text: as many decimals as the amount needs, at least two. */
-export function usdText(picos: Picos): string {
-  return formatUsd(picos, 12).replace(/(\.\d\d\d*?)0+$/, '$1');
-}
+export const usdText = formatUsdExact;
 
 /** A USD amount in a request: decimal text ("1.50") or a JSON number; never a float in arithmetic. */
 export const usdInput = z.union([z.string().regex(/^\d+(\.\d{1,12})?$/, 'a USD amount such as "1.50"'), z.number().nonnegative().finite()]).transform((v, ctx) => {

@@ -87,6 +87,8 @@ export const ERRORS = {
   invalid_card: spec(400, 'invalid_request_error', 'invalid_card', 'The card details are invalid.'),
   card_declined: spec(402, 'card_error', 'card_declined', 'Your card was declined.'),
   not_found: spec(404, 'invalid_request_error', null, 'Not found.'),
+  // OpenAI's answer for a model the project may not use: 403 with code model_not_found.
+  model_not_permitted: spec(403, 'invalid_request_error', 'model_not_found', 'This project does not have access to this model.'),
   model_not_found: spec(404, 'invalid_request_error', 'model_not_found', 'The model does not exist or you do not have access to it.'),
   method_not_allowed: spec(405, 'invalid_request_error', null, 'Method not allowed.'),
   conflict: spec(409, 'invalid_request_error', 'conflict', 'The request conflicts with the current state of the resource.'),

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
 /** Prefixes of every id Tollgate mints: readable in logs, sortable by time. */
-export type IdPrefix = 'org' | 'proj' | 'key' | 'svc_acct' | 'usr' | 'evt' | 'rl' | 'res' | 'aud' | 'led' | 'ntf' | 'ses' | 'invite' | 'sso' | 'pmt' | 'pur';
+export type IdPrefix = 'org' | 'proj' | 'key' | 'svc_acct' | 'usr' | 'evt' | 'rl' | 'res' | 'aud' | 'led' | 'ntf' | 'ses' | 'invite' | 'sso' | 'pmt' | 'pur' | 'dlv' | 'whk' | 'alert';
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 

@@ -34,6 +34,11 @@ export function formatUsd(picos: Picos, decimals = 2): string {
   return `${negative ? '-' : ''}${whole}${fraction}`;
 }
 
+/** Exact USD text: as many decimals as the amount needs (up to 12), at least two ("0.000123", "10.00"). */
+export function formatUsdExact(picos: Picos): string {
+  return formatUsd(picos, 12).replace(/(\.\d\d\d*?)0+$/, '$1');
+}
+
 /** Cost of `tokens` at a price of `microsPerMillion` micro-USD per 1M tokens, in picos. */
 export function tokenCost(tokens: number | bigint, microsPerMillion: bigint): Picos {
   return BigInt(tokens) * microsPerMillion;

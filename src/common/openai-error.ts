@@ -31,13 +31,28 @@ function fromFastifyError(err: { code?: string; statusCode?: number; message?: s
 }
 
 /**
+ * PostgreSQL refuses a NUL character in text (22021) or in JSON (22P05) where
+ * SQLite stores it. Inputs are checked before they reach the store
+ * (`server/text-inputs.ts`); should one slip through, it is still the
+ * client's 400 and not a 500.
+ */
+const STORE_TEXT_ERRORS = new Set(['22021', '22P05']);
+
+function fromStoreError(err: { code?: unknown }): TollgateError | null {
+  if (typeof err.code !== 'string' || !STORE_TEXT_ERRORS.has(err.code)) return null;
+  return new TollgateError('invalid_value', { message: 'Invalid value: text may not contain the NUL character (\\u0000).' });
+}
+
+/**
  * The single place where any error becomes OpenAI's `{error:{message,type,param,code}}`.
  * Unknown errors never leak their message: the client gets a generic text and
  * the request id to quote.
  */
 export function toOpenAIError(err: unknown, requestId: string): ShapedError {
   const known =
-    err instanceof TollgateError ? err : fromFastifyError((err ?? {}) as { code?: string; statusCode?: number; message?: string });
+    err instanceof TollgateError
+      ? err
+      : (fromFastifyError((err ?? {}) as { code?: string; statusCode?: number; message?: string }) ?? fromStoreError((err ?? {}) as { code?: unknown }));
   if (known) {
     return {
       status: known.status,

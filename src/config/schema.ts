@@ -170,6 +170,29 @@ export const billingSchema = z
   })
   .strict();
 
+export const notificationsSchema = z
+  .object({
+    sender_interval_ms: z.number().int().min(50).max(60_000).default(1000).describe('How often each instance hands new notices to their channels and sends the deliveries that are due.'),
+    lease_ms: z
+      .number()
+      .int()
+      .min(1000)
+      .max(3_600_000)
+      .default(60_000)
+      .describe('How long an instance holds a delivery it is sending; if it dies, another instance sends it again (same event id) after this.'),
+    retry_base_ms: z.number().int().min(100).max(86_400_000).default(60_000).describe('Wait before the first retry of a failed mail or webhook delivery, doubled for each further retry.'),
+    retry_max_ms: z.number().int().min(100).max(7 * 86_400_000).default(6 * 3_600_000).describe('Longest wait between two attempts of one delivery.'),
+    max_attempts: z.number().int().min(1).max(50).default(10).describe('Attempts of one delivery before it is given up (failed).'),
+    webhook_disable_after: z.number().int().min(1).max(1000).default(20).describe('Consecutive failed attempts after which a webhook endpoint is disabled (an Owner enables it again).'),
+    webhook_timeout_ms: z.number().int().min(100).max(120_000).default(10_000).describe('How long a webhook endpoint has to answer with a 2xx.'),
+    webhook_allow_private_addresses: z
+      .boolean()
+      .default(false)
+      .describe('Let webhook URLs be http:// and reach loopback or private addresses (development, tests); by default only https:// to public addresses.'),
+    low_balance_usd: z.string().regex(/^\d+(\.\d{1,12})?$/, 'a USD amount').default('1.00').describe('A prepaid credit balance falling below this sends the "balance low" notice (once per crossing).'),
+  })
+  .strict();
+
 export const meteringSchema = z
   .object({
     flush_interval_ms: z.number().int().min(10).max(60_000).default(200).describe('Usage events are written at least this often (the crash window).'),
@@ -361,6 +384,7 @@ export const configSchema = z
     limits: limitsSchema.prefault({}),
     billing: billingSchema.prefault({}),
     metering: meteringSchema.prefault({}),
+    notifications: notificationsSchema.prefault({}),
   })
   .strict();
 

@@ -12,6 +12,8 @@ export interface Usage {
     accepted_prediction_tokens?: number;
     rejected_prediction_tokens?: number;
   };
+  /** Tollgate's addition: the request's exact cost in USD (decimal text), on a stream's usage chunk. */
+  cost_usd?: string;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';

@@ -59,7 +59,9 @@ export type AuditEventType =
   | 'credits.adjusted'
   | 'payment_method.added'
   | 'payment_method.removed'
-  | 'auto_recharge.updated';
+  | 'auto_recharge.updated'
+  | 'model_permissions.updated'
+  | 'model_permissions.deleted';
 
 export interface AuditEvent {
   type: AuditEventType;

@@ -1,7 +1,7 @@
 import { parseKey, redactKey } from './api-key-format.js';
 import type { Actor } from './actor.js';
 import { recordAudit } from './audit.js';
-import type { ControlDeps } from './context.js';
+import { invalidate, type ControlDeps } from './context.js';
 import { revokeKeyById } from './key-lifecycle.js';
 import { recordNotification } from './notifications.js';
 
@@ -38,17 +38,24 @@ export async function reportLeaks(deps: ControlDeps, reporter: { ip: string | nu
       continue;
     }
     const actor: Actor = { organizationId: row.organization_id, type: 'system', id: null, ip: reporter.ip, userAgent: reporter.userAgent };
-    const revoked = await revokeKeyById(deps, actor, row.id, 'leak_report');
-    await recordAudit(deps.db, deps.clock, actor, { type: 'leak.reported', projectId: row.project_id, resourceId: row.id, details: { redacted_value: redacted, was_live: revoked, source: reporter.source } });
-    if (revoked) {
-      await recordNotification(deps.db, deps.clock, {
-        organizationId: row.organization_id,
-        projectId: row.project_id,
-        type: 'api_key.leaked',
-        resourceId: row.id,
-        payload: { key_id: row.id, redacted_value: redacted, source: reporter.source },
-      });
-    }
+    // The revocation, its audit entry and the notice commit together: a crash cannot revoke a key unannounced.
+    const revoked = await deps.db.transaction().execute(async (trx) => {
+      const done = await revokeKeyById(deps, actor, row.id, 'leak_report', trx);
+      await recordAudit(trx, deps.clock, actor, { type: 'leak.reported', projectId: row.project_id, resourceId: row.id, details: { redacted_value: redacted, was_live: done, source: reporter.source } });
+      if (done) {
+        await recordNotification(trx, deps.clock, {
+          organizationId: row.organization_id,
+          projectId: row.project_id,
+          type: 'api_key.leaked',
+          resourceId: row.id,
+          dedupeKey: `api_key.leaked:${row.id}`,
+          payload: { key_id: row.id, redacted_value: redacted, source: reporter.source },
+        });
+      }
+      return done;
+    });
+    // Again after the commit: an instance that re-read the key while the transaction was open now sees it revoked.
+    if (revoked) await invalidate(deps, 'key', row.id);
     results.push({ index, redacted, outcome: revoked ? 'revoked' : 'inactive', live: revoked });
   }
   return results;

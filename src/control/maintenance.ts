@@ -28,15 +28,18 @@ export async function runMaintenance(deps: ControlDeps): Promise<{ revoked: numb
     .execute();
   let notified = 0;
   for (const row of old) {
-    const claimed = await deps.db.updateTable('api_keys').set({ rotation_notified_at: now }).where('id', '=', row.id).where('rotation_notified_at', 'is', null).executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) === 0) continue;
-    const recorded = await recordNotification(deps.db, deps.clock, {
-      organizationId: row.organization_id,
-      projectId: row.project_id,
-      type: 'api_key.rotation_due',
-      resourceId: row.id,
-      dedupeKey: `api_key.rotation_due:${row.id}`,
-      payload: { key_id: row.id, redacted_value: row.redacted, created_at: Math.floor(Number(row.created_at) / 1000) },
+    // The flag and the notice commit together: only one instance claims a key, and the claim is never without its notice.
+    const recorded = await deps.db.transaction().execute(async (trx) => {
+      const claimed = await trx.updateTable('api_keys').set({ rotation_notified_at: now }).where('id', '=', row.id).where('rotation_notified_at', 'is', null).executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) === 0) return false;
+      return recordNotification(trx, deps.clock, {
+        organizationId: row.organization_id,
+        projectId: row.project_id,
+        type: 'api_key.rotation_due',
+        resourceId: row.id,
+        dedupeKey: `api_key.rotation_due:${row.id}`,
+        payload: { key_id: row.id, redacted_value: row.redacted, created_at: Math.floor(Number(row.created_at) / 1000) },
+      });
     });
     if (recorded) notified++;
   }

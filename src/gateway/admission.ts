@@ -1,3 +1,4 @@
+import type { Picos } from '../common/money.js';
 import type { KeyPrincipal } from '../control/index.js';
 import type { Usage } from '../contract/index.js';
 import type { Deployment } from '../providers/index.js';
@@ -34,7 +35,10 @@ export interface CallOutcome {
 export interface Ticket {
   /** Headers for the response (x-ratelimit-*). */
   headers: Record<string, string>;
-  settle(outcome: CallOutcome): void;
+  /** What a call with this usage on this deployment costs: exactly what `settle` charges for it. */
+  price(usage: Usage, deployment: Deployment | null): Picos;
+  /** Records what happened; returns the cost charged (0 for a failed call). */
+  settle(outcome: CallOutcome): Picos;
 }
 
 export interface Admission {
@@ -43,5 +47,5 @@ export interface Admission {
 
 /** No limits: every request is admitted. */
 export const openAdmission: Admission = {
-  admit: async () => ({ headers: {}, settle: () => {} }),
+  admit: async () => ({ headers: {}, price: () => 0n, settle: () => 0n }),
 };

@@ -19,7 +19,7 @@ import {
 import type { CatalogueModel } from '../routing/index.js';
 import { encodingForModel } from '../tokens/index.js';
 import type { GatewayDeps } from './deps.js';
-import { invoke, routingHeaders, type Invocation } from './invoke.js';
+import { costHeader, invoke, reportedModel, routingHeaders, type Invocation } from './invoke.js';
 import type { RouteCall } from '../routing/index.js';
 import { chatInvokeOptions, clientSignal, countedUsage, failure, outcomeOf, principalOf, resolveModel, streamChat } from './pipeline.js';
 import { authorize } from './scopes.js';
@@ -82,7 +82,7 @@ export async function completions(deps: GatewayDeps, request: FastifyRequest, re
   authorize(principal, 'completions');
   const body = parseRequest(completionsRequestSchema, request.body);
   checkTranslatable(body);
-  const model = resolveModel(deps, body.model, 'chat');
+  const model = resolveModel(deps, principal, body.model, 'chat');
   request.modelName = model.name;
   const prompts = promptTexts(body, model);
   if (body.stream && prompts.length > 1) throw new TollgateError('invalid_value', { param: 'prompt', message: 'Streaming supports one prompt per request: send the prompts as separate requests.' });
@@ -117,10 +117,10 @@ export async function completions(deps: GatewayDeps, request: FastifyRequest, re
     ticket.settle(outcomeOf(deps, startedAt, failure(err, signal)));
     throw err;
   }
-  routingHeaders(reply, done);
+  routingHeaders(reply, done, done.result.model);
   const counted = done.result.usage ?? countedUsage(promptTokens, done.result.choices.map((c) => c.text).join(''), done.deployment.model);
-  ticket.settle(outcomeOf(deps, startedAt, { usage: counted, usageEstimated: !done.result.usage, deployment: done.deployment }));
-  return { ...done.result, id, usage: counted };
+  costHeader(reply, ticket.settle(outcomeOf(deps, startedAt, { usage: counted, usageEstimated: !done.result.usage, deployment: done.deployment })));
+  return { ...done.result, id, model: reportedModel(body.model, done) ?? done.result.model, usage: counted };
 }
 
 /** Every prompt as its own chat call on the chosen deployment, gathered into one text completion. */

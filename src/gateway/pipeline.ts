@@ -17,8 +17,9 @@ import type { CatalogueModel, ModelType, RouteCall } from '../routing/index.js';
 import { countChatPromptTokens, encodingForModel } from '../tokens/index.js';
 import type { CallOutcome, Ticket } from './admission.js';
 import type { GatewayDeps } from './deps.js';
-import { invoke, routingHeaders, type Invocation, type InvokeOptions } from './invoke.js';
+import { costHeader, invoke, reportedModel, routingHeaders, withCost, type Invocation, type InvokeOptions } from './invoke.js';
 import { requireChatCapabilities } from './capabilities.js';
+import { mayUseModel, requireModelAccess } from './model-access.js';
 import { authorize } from './scopes.js';
 import { chatWire, sseStream, type WireFormat } from './stream.js';
 
@@ -26,6 +27,8 @@ import { chatWire, sseStream, type WireFormat } from './stream.js';
  * The hot path, as a list of named steps:
  *   authenticate (onRequest hook) -> authorize -> parse -> resolve -> estimate
  *   -> admit -> call -> respond -> settle.
+ * Settling returns the exact cost: non-streamed responses carry it in
+ * `x-tollgate-cost-usd`, streams in the usage chunk (`usage.cost_usd`).
  */
 
 /** Output cap assumed when a request sets none: the model's, else a conservative default. */
@@ -36,11 +39,12 @@ export function principalOf(request: FastifyRequest): KeyPrincipal {
   return request.principal;
 }
 
-export function resolveModel(deps: GatewayDeps, name: string, type: ModelType): CatalogueModel {
+export function resolveModel(deps: GatewayDeps, principal: KeyPrincipal, name: string, type: ModelType): CatalogueModel {
   const model = deps.catalogue.resolve(name);
   if (!model) {
     throw new TollgateError('model_not_found', { param: 'model', message: `The model \`${name.slice(0, 200)}\` does not exist or you do not have access to it.` });
   }
+  requireModelAccess(principal, model, name);
   if (model.type !== type) {
     const what = type === 'chat' ? 'chat completions' : 'embeddings';
     throw new TollgateError('invalid_value', { param: 'model', message: `The model \`${name}\` does not support ${what}.` });
@@ -108,7 +112,7 @@ export async function chatCompletions(deps: GatewayDeps, request: FastifyRequest
   if (body.top_logprobs != null && body.logprobs !== true) {
     throw new TollgateError('invalid_value', { param: 'top_logprobs', message: "Invalid 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is used." });
   }
-  const model = resolveModel(deps, body.model, 'chat');
+  const model = resolveModel(deps, principal, body.model, 'chat');
   requireChatCapabilities(model, body);
   request.modelName = model.name;
   const estimate = estimateChat(body, model);
@@ -143,15 +147,18 @@ export async function completeChat(
     ticket.settle(outcomeOf(deps, startedAt, failure(err, options.signal)));
     throw err;
   }
-  routingHeaders(reply, done);
+  routingHeaders(reply, done, done.result.model);
+  done.result.model = reportedModel(body.model, done) ?? done.result.model;
   const usage = done.result.usage ?? countedUsage(promptTokens, completionTextOf(done.result), done.deployment.model);
-  ticket.settle(outcomeOf(deps, startedAt, { usage, usageEstimated: !done.result.usage, deployment: done.deployment }));
+  costHeader(reply, ticket.settle(outcomeOf(deps, startedAt, { usage, usageEstimated: !done.result.usage, deployment: done.deployment })));
   return { completion: done.result, usage };
 }
 
 /** Options for routing a chat request: fallback models must offer what the request uses. */
 export function chatInvokeOptions(deps: GatewayDeps, request: FastifyRequest, model: CatalogueModel, body: ChatRequest, signal: AbortSignal, startedAt: number): InvokeOptions {
+  const principal = principalOf(request);
   const accepts = (candidate: CatalogueModel) => {
+    if (!mayUseModel(principal, candidate)) return false;
     try {
       requireChatCapabilities(candidate, body);
       return true;
@@ -187,11 +194,12 @@ export async function streamChat(
   }
   deps.metrics.streamsInFlight.inc();
   const deployment = opened.deployment;
-  const stream = sseStream(opened.result, wire(opened), {
+  const stream = sseStream(withCost(opened.result, (usage) => ticket.price(usage, deployment)), wire(opened), {
     requestId: invokeOptions.requestId,
     startedAt,
     signal: invokeOptions.signal,
     now: deps.clock.now,
+    model: reportedModel(body.model, opened),
     onEnd: (end) => {
       deps.metrics.streamsInFlight.dec();
       const fields: Partial<CallOutcome> = end.error || end.aborted ? failure(end.error, invokeOptions.signal) : {};
@@ -237,7 +245,7 @@ export async function embeddings(deps: GatewayDeps, request: FastifyRequest, rep
   const principal = principalOf(request);
   authorize(principal, 'embeddings');
   const body = parseRequest(embeddingsRequestSchema, request.body);
-  const model = resolveModel(deps, body.model, 'embeddings');
+  const model = resolveModel(deps, principal, body.model, 'embeddings');
   request.modelName = model.name;
   const encoding = encodingForModel(model.deployments[0]!.model);
   const promptTokens = embeddingInputs(body.input).reduce<number>((sum, input) => sum + (typeof input === 'string' ? encoding.count(input) : input.length), 0);
@@ -247,7 +255,8 @@ export async function embeddings(deps: GatewayDeps, request: FastifyRequest, rep
   const signal = clientSignal(reply);
   let done;
   try {
-    done = await invoke({ router: deps.router, model, requestId: request.id, clientHeaders: request.headers, signal, startedAt }, (provider, deployment, ctx) => {
+    const accepts = (candidate: CatalogueModel) => mayUseModel(principal, candidate);
+    done = await invoke({ router: deps.router, model, requestId: request.id, clientHeaders: request.headers, signal, startedAt, accepts }, (provider, deployment, ctx) => {
       if (!provider.embeddings) throw new TollgateError('invalid_value', { param: 'model', message: `The model \`${model.name}\` does not support embeddings.` });
       return provider.embeddings(body, deployment, ctx);
     });
@@ -255,9 +264,10 @@ export async function embeddings(deps: GatewayDeps, request: FastifyRequest, rep
     ticket.settle(outcomeOf(deps, startedAt, failure(err, signal)));
     throw err;
   }
-  routingHeaders(reply, done);
+  routingHeaders(reply, done, done.result.model);
+  done.result.model = reportedModel(body.model, done) ?? done.result.model;
   const usage: Usage = { prompt_tokens: done.result.usage.prompt_tokens, completion_tokens: 0, total_tokens: done.result.usage.total_tokens };
-  ticket.settle(outcomeOf(deps, startedAt, { usage, deployment: done.deployment }));
+  costHeader(reply, ticket.settle(outcomeOf(deps, startedAt, { usage, deployment: done.deployment })));
   return done.result;
 }
 
@@ -265,15 +275,18 @@ function modelObject(model: CatalogueModel): Record<string, unknown> {
   return { id: model.name, object: 'model', created: model.created, owned_by: model.ownedBy };
 }
 
+/** The models the caller may use: the project's and the key's model permissions filter the list. */
 export async function listModels(deps: GatewayDeps, request: FastifyRequest): Promise<unknown> {
-  authorize(principalOf(request), 'models.read');
-  return { object: 'list', data: deps.catalogue.list().map(modelObject) };
+  const principal = principalOf(request);
+  authorize(principal, 'models.read');
+  return { object: 'list', data: deps.catalogue.list().filter((m) => mayUseModel(principal, m)).map(modelObject) };
 }
 
 export async function retrieveModel(deps: GatewayDeps, request: FastifyRequest): Promise<unknown> {
-  authorize(principalOf(request), 'models.read');
+  const principal = principalOf(request);
+  authorize(principal, 'models.read');
   const id = (request.params as { model: string }).model;
-  const model = deps.catalogue.list().find((m) => m.name === id);
+  const model = deps.catalogue.list().find((m) => m.name === id && mayUseModel(principal, m));
   if (!model) throw new TollgateError('model_not_found', { param: 'model', message: `The model '${id.slice(0, 200)}' does not exist` });
   return modelObject(model);
 }

@@ -15,6 +15,9 @@ declare module 'fastify' {
   }
 }
 
+/** Inference bodies are prompts for the provider (see `server/text-inputs.ts`). */
+const MODEL_INPUT = { config: { modelInput: true } };
+
 /** The OpenAI-compatible API under /v1: API-key auth on every route; feature areas add `routes`. */
 export function gatewayPlugin(deps: GatewayDeps, routes: FastifyPluginAsync[] = []): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
@@ -33,11 +36,11 @@ export function gatewayPlugin(deps: GatewayDeps, routes: FastifyPluginAsync[] = 
       authorizeRoute(request.principal, request.method, request.routeOptions.url);
       checkSelectors(request.principal, request.headers);
     });
-    app.post('/chat/completions', (request, reply) => chatCompletions(deps, request, reply));
-    app.post('/completions', (request, reply) => completions(deps, request, reply));
+    app.post('/chat/completions', MODEL_INPUT, (request, reply) => chatCompletions(deps, request, reply));
+    app.post('/completions', MODEL_INPUT, (request, reply) => completions(deps, request, reply));
     const responseItems = createResponseItems();
-    app.post('/responses', (request, reply) => responses(deps, responseItems, request, reply));
-    app.post('/embeddings', (request, reply) => embeddings(deps, request, reply));
+    app.post('/responses', MODEL_INPUT, (request, reply) => responses(deps, responseItems, request, reply));
+    app.post('/embeddings', MODEL_INPUT, (request, reply) => embeddings(deps, request, reply));
     app.get('/models', (request) => listModels(deps, request));
     app.get('/models/:model', (request) => retrieveModel(deps, request));
     for (const route of routes) await app.register(route);

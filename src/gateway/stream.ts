@@ -31,6 +31,8 @@ export interface SseOptions {
   startedAt: number;
   signal: AbortSignal;
   now: () => number;
+  /** The model every chunk reports, when it is not the upstream's (an alias keeps its name). */
+  model?: string;
   onEnd(end: StreamEnd): void;
 }
 
@@ -55,6 +57,7 @@ export function sseStream(source: AsyncIterable<ChatChunk>, wire: WireFormat, op
         if (chunk.usage) usage = chunk.usage;
         for (const choice of chunk.choices) completionText += deltaText(choice.delta);
         if (firstTokenAt === null && chunk.choices.length > 0) firstTokenAt = options.now();
+        if (options.model !== undefined) chunk.model = options.model;
         yield* wire.chunk(chunk);
       }
       yield* wire.done();

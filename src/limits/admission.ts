@@ -5,7 +5,9 @@ import { TollgateError } from '../common/errors.js';
 import { newId } from '../common/ids.js';
 import type { Picos } from '../common/money.js';
 import { monthOf, readAccount, readSpent, type TierTable } from '../billing/index.js';
+import type { Usage } from '../contract/index.js';
 import type { Admission, AdmitInput, CallOutcome, Ticket } from '../gateway/index.js';
+import type { Deployment } from '../providers/index.js';
 import type { UsageEvent, UsageRecorder } from '../metering/index.js';
 import { costOf, type PriceCatalogue, type TokenCounts } from '../pricing/index.js';
 import type { Database } from '../store/index.js';
@@ -63,17 +65,23 @@ export function createLimitAdmission(deps: LimitAdmissionDeps): LimitAdmission {
     }
   }
 
-  function settle(input: AdmitInput, plan: AdmitPlan, outcome: CallOutcome): void {
-    const tokens = tokensOf(outcome);
-    const priced = outcome.deployment ?? input.model.deployments[0];
+  /** The price in force when the request was admitted, of the deployment that served it. */
+  function priceOf(input: AdmitInput, plan: AdmitPlan, usage: Usage | null, deployment: Deployment | null): Picos {
+    const priced = deployment ?? input.model.deployments[0];
     const price = priced ? deps.prices.priceAt([priced.model, input.model.name], plan.now) : undefined;
+    return usage && price ? costOf(tokensOf(usage), price) : 0n;
+  }
+
+  function settle(input: AdmitInput, plan: AdmitPlan, outcome: CallOutcome): Picos {
+    const tokens = tokensOf(outcome.usage);
     // Failed calls carry no usage and cost nothing; aborted streams carry the tokens that were sent.
-    const cost = outcome.usage && price ? costOf(tokens, price) : 0n;
+    const cost = priceOf(input, plan, outcome.usage, outcome.deployment);
     const delta = tokens.promptTokens + tokens.completionTokens - (input.promptTokens + input.maxOutputTokens);
     const corrections = delta === 0 ? [] : plan.buckets.filter((b) => b.kind === 'tokens').map((b) => ({ key: b.key, limit: b.limit, delta }));
     deps.recorder.record(usageEvent(input, plan, outcome, tokens, cost));
     const settlement = store.settle({ now: clock.now(), reservationId: plan.reservationId, capKeys: plan.caps.map((c) => c.key), worst: plan.worst, actual: cost, corrections });
     track(settlement.catch((err: unknown) => logger.error({ err, request_id: input.requestId }, 'settling a reservation failed: it expires by itself')));
+    return cost;
   }
 
   const sweeper = setInterval(() => {
@@ -103,13 +111,13 @@ export function createLimitAdmission(deps: LimitAdmissionDeps): LimitAdmission {
       const result = await admitWithCaps(plan).catch(unavailable);
       if (!result.ok) throw refusal(plan, result, input);
       const headers = rateLimitHeaders(buckets, result.buckets);
-      let settled = false;
+      let settled: Picos | null = null;
       return {
         headers,
+        price: (usage, deployment) => priceOf(input, plan, usage, deployment),
         settle(outcome) {
-          if (settled) return;
-          settled = true;
-          settle(input, plan, outcome);
+          settled ??= settle(input, plan, outcome);
+          return settled;
         },
       };
     },
@@ -130,8 +138,7 @@ function unavailable(err: unknown): never {
   });
 }
 
-function tokensOf(outcome: CallOutcome): TokenCounts {
-  const usage = outcome.usage;
+function tokensOf(usage: Usage | null): TokenCounts {
   return {
     promptTokens: usage?.prompt_tokens ?? 0,
     cachedTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,

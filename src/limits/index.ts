@@ -11,13 +11,16 @@ import type { Database } from '../store/index.js';
 import { createLimitAdmission, type LimitAdmission } from './admission.js';
 import { createMemoryLimitStore } from './memory.js';
 import { createPolicyCache, type PolicyCache } from './policy.js';
+import { createPostgresLimitStore } from './postgres.js';
 import { createRedisLimitStore } from './redis.js';
 import type { LimitStore } from './types.js';
 
 export { createMemoryLimitStore } from './memory.js';
 export { createRedisLimitStore } from './redis.js';
+export { createPostgresLimitStore } from './postgres.js';
 export { goDuration } from './duration.js';
 export { limitsAdminRoutes, type LimitsAdminDeps } from './admin-routes.js';
+export { keyStanding, standingRoutes, type StandingDeps } from './standing.js';
 export { readProjectRateLimits, writeProjectRateLimit, type ProjectRateLimit } from './overrides.js';
 export type { LimitStore, CapState } from './types.js';
 export type { PolicyCache } from './policy.js';
@@ -60,10 +63,22 @@ export function checkTierSettings(config: Config): TierTable {
   return tiers;
 }
 
-/** Builds limits and spend control: Redis when `redis_url` is set (shared by every instance), else in-process. */
+/**
+ * The fast state every instance sharing the store must share: Redis when
+ * `redis_url` is set; else PostgreSQL itself when that is the store (several
+ * instances may share it, and each one counting alone would let each admit
+ * a whole budget); else in-process (SQLite: one instance).
+ */
+function limitStoreFor(config: Config, db: Kysely<Database>): LimitStore {
+  if (config.redis_url) return createRedisLimitStore({ url: config.redis_url, prefix: config.redis_prefix });
+  if (config.database_url) return createPostgresLimitStore({ db, url: config.database_url });
+  return createMemoryLimitStore();
+}
+
+/** Builds limits and spend control on the limit store `limitStoreFor` picks. */
 export function createLimits(deps: LimitsDeps): Limits {
   const { config } = deps;
-  const store = config.redis_url ? createRedisLimitStore({ url: config.redis_url, prefix: config.redis_prefix }) : createMemoryLimitStore();
+  const store = limitStoreFor(config, deps.db);
   const tiers = checkTierSettings(config);
   const cache = createPolicyCache({ db: deps.db, clock: deps.clock, tiers, newOrganizationTier: config.limits.new_organization_tier, ttlMs: config.limits.policy_cache_ms, budgetDefaults: budgetDefaults(config.billing.budget_defaults) });
   // An admin change on any instance drops what every instance cached about it.

@@ -2,15 +2,27 @@ import { describe, expect, it } from 'vitest';
 import type { AdmitPlan, BucketSpec, CapSpec, LimitStore } from './types.js';
 
 /**
- * The behaviour every LimitStore backend must have, run against memory.ts and
- * redis.ts alike. `make` returns a fresh, empty store.
+ * The behaviour every LimitStore backend must have, run against memory.ts,
+ * redis.ts and postgres.ts alike. `make` returns a fresh, empty store; a
+ * backend shared by several instances also gives `makeShared`, which returns
+ * a second store on the same state as the first (another instance).
  */
-export function limitStoreContract(make: () => LimitStore): void {
+export function limitStoreContract(make: () => LimitStore, makeShared?: (first: LimitStore) => LimitStore): void {
   const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
   let n = 0;
   const rpm = (limit: number, amount = 1, key = 'org_a:m:rpm'): BucketSpec => ({ key, limit, amount, kind: 'requests', level: 'organization', scopeId: 'org_a' });
   const cap = (key: string, limit: bigint | null): CapSpec => ({ key, limit, source: { kind: 'balance', organizationId: 'org_a' } });
   const plan = (p: Partial<AdmitPlan>): AdmitPlan => ({ now: T0, buckets: [], caps: [], worst: 0n, reservationId: `res_${++n}`, expiresAt: T0 + 60_000, ...p });
+
+  async function withPair(fn: (a: LimitStore, b: LimitStore) => Promise<void>): Promise<void> {
+    const a = make();
+    const b = makeShared!(a);
+    try {
+      await fn(a, b);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  }
 
   async function withStore(fn: (store: LimitStore) => Promise<void>): Promise<void> {
     const store = make();
@@ -148,15 +160,54 @@ export function limitStoreContract(make: () => LimitStore): void {
       }));
   });
 
-  it('delivers a broadcast to the listeners of every instance', () =>
+  it('delivers a broadcast to its own listeners', () =>
     withStore(async (store) => {
       const heard: string[] = [];
       store.onBroadcast((id) => heard.push(id));
-      // Redis delivers to a subscriber connection: wait until it is listening, then until the message lands.
+      // Redis and PostgreSQL deliver to a listening connection: wait until it listens, then until the message lands.
       for (let i = 0; i < 100 && heard.length === 0; i++) {
         await store.broadcast('proj_x');
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       expect(heard[0]).toBe('proj_x');
     }));
+
+  describe.skipIf(!makeShared)('two instances on one shared state', () => {
+    it('delivers a broadcast sent by one instance to the listeners of the other', () =>
+      withPair(async (a, b) => {
+        const heard: string[] = [];
+        b.onBroadcast((id) => heard.push(id));
+        for (let i = 0; i < 100 && heard.length === 0; i++) {
+          await a.broadcast('proj_y');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        expect(heard[0]).toBe('proj_y');
+      }));
+
+    it('admits a cap and a rate limit exactly once between them, under concurrent admits on both', () =>
+      withPair(async (a, b) => {
+        await a.initCaps([{ key: 'shared', committed: 0n }], T0);
+        await b.initCaps([{ key: 'shared', committed: 999n }], T0);
+        // 30 worst cases of 100 fit in 3,000; 20 requests per minute fit the bucket.
+        const capped = Array.from({ length: 80 }, () => plan({ caps: [cap('shared', 3000n)], worst: 100n }));
+        const results = await Promise.all(capped.map((p, i) => (i % 2 ? b : a).admit(p)));
+        expect(results.filter((r) => r.ok)).toHaveLength(30);
+        expect(await b.capState('shared')).toEqual({ committed: 0n, reserved: 3000n });
+        const limited = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).admit(plan({ buckets: [rpm(20, 1, 'shared-rpm')] }))));
+        expect(limited.filter((r) => r.ok)).toHaveLength(20);
+        const admitted = capped.filter((_, i) => results[i]!.ok);
+        await Promise.all(admitted.map((p, i) => (i % 2 ? a : b).settle({ now: T0, reservationId: p.reservationId, capKeys: ['shared'], worst: p.worst, actual: 40n, corrections: [] })));
+        expect(await a.capState('shared')).toEqual({ committed: 1200n, reserved: 0n });
+      }));
+
+    it('releases a reservation one instance made when the other sweeps', () =>
+      withPair(async (a, b) => {
+        await a.initCaps([{ key: 'orphan', committed: 0n }], T0);
+        const p = plan({ caps: [cap('orphan', 100n)], worst: 70n, expiresAt: T0 + 1000 });
+        expect((await a.admit(p)).ok).toBe(true);
+        expect((await b.admit(plan({ caps: [cap('orphan', 100n)], worst: 70n }))).ok).toBe(false);
+        expect(await b.sweep(T0 + 1000)).toBe(1);
+        expect(await a.capState('orphan')).toEqual({ committed: 0n, reserved: 0n });
+      }));
+  });
 }

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { addSpent, effectiveBudget, monthOf, readBudget, recordCrossings, type BudgetDefaults, type BudgetScope } from '../billing/budgets.js';
 import { triggerAutoRecharge, type PurchaseBounds } from '../billing/auto-recharge.js';
 import { postEntry } from '../billing/ledger.js';
+import { recordBalanceCrossings, recordBudgetExhausted, recordSpendAlerts } from '../notices/crossings.js';
 import type { Picos } from '../common/money.js';
 import { toBigInt, type Database } from '../store/index.js';
 import type { UsageEvent } from './recorder.js';
@@ -76,6 +77,8 @@ export interface BatchOptions {
   budgetDefaults: BudgetDefaults;
   /** The payment provider recharge purchases go to, and the purchase bounds; absent: auto-recharge is not triggered. */
   recharge?: { provider: string; bounds: PurchaseBounds };
+  /** Prepaid: a balance falling below this raises the "balance low" notice (and to zero "balance exhausted"); absent: no balance notices. */
+  lowBalance?: Picos;
 }
 
 export async function writeBatch(db: Kysely<Database>, events: UsageEvent[], now: number, options: BatchOptions): Promise<void> {
@@ -99,6 +102,9 @@ export async function writeBatch(db: Kysely<Database>, events: UsageEvent[], now
         now,
       });
       balances.set(debit.organizationId, entry.balanceAfter);
+      if (options.lowBalance !== undefined) {
+        await recordBalanceCrossings(trx, { organizationId: debit.organizationId, entryId: entry.id, before: entry.balanceAfter + debit.amount, after: entry.balanceAfter, now }, options.lowBalance);
+      }
     }
     // A balance now below an armed auto-recharge's threshold creates its purchase, once per crossing.
     const recharge = options.recharge;
@@ -106,9 +112,12 @@ export async function writeBatch(db: Kysely<Database>, events: UsageEvent[], now
     for (const [, sum] of [...counters].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const after = await addSpent(trx, sum.scope, sum.scopeId, sum.period, sum.amount);
       if (sum.amount === 0n) continue;
+      const step = { ...sum, before: after - sum.amount, after, now };
+      await recordSpendAlerts(trx, step);
       const { limit, thresholds } = await budgetLimit(trx, sum, defaults);
       if (limit === null || limit <= 0n) continue;
-      await recordCrossings(trx, { ...sum, limit, before: after - sum.amount, after, thresholds, now });
+      await recordCrossings(trx, { ...step, limit, thresholds });
+      await recordBudgetExhausted(trx, step, limit);
     }
   });
 }

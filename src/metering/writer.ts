@@ -69,8 +69,11 @@ interface Thread {
   waiting: Map<number, { resolve: () => void; reject: (err: Error) => void }>;
 }
 
+/** The thread's entry: compiled JavaScript, or the TypeScript sources when this module runs from them. */
+const THREAD_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './writer-thread-source.mjs' : './writer-thread.js', import.meta.url);
+
 function spawn(options: BatchWriterOptions, onGone: (gone: Thread) => void): Thread {
-  const thread = new Worker(new URL('./writer-thread.mjs', import.meta.url), { workerData: options });
+  const thread = new Worker(THREAD_ENTRY, { workerData: options });
   const self: Thread = { thread, waiting: new Map() };
   const failAll = (err: Error) => {
     onGone(self);

@@ -7,6 +7,7 @@ import { adminPlugin, type AdminDeps } from '../admin/index.js';
 import { gatewayPlugin, type GatewayDeps } from '../gateway/index.js';
 import type { Store } from '../store/index.js';
 import { labelChildren } from '../metrics/index.js';
+import { rejectNulInputs } from './text-inputs.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -90,6 +91,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const ms = Number((process.hrtime.bigint() - request.startedAt) / 1_000_000n);
     reply.header('openai-processing-ms', String(ms));
     done(null, payload);
+  });
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      rejectNulInputs(request);
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
   });
   const requestChildren = labelChildren<{ requests: { inc(): void }; duration: { observe(v: number): void } }>();
   app.addHook('onResponse', (request, reply, done) => {

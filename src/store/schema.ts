@@ -29,6 +29,8 @@ export interface ProjectsTable {
   created_at: Int;
   archived_at: NullableInt;
   updated_at: NullableInt;
+  /** JSON {"mode":"allow_list"|"deny_list","model_ids":[...]}; null = every model (migration 045). */
+  model_permissions?: string | null;
 }
 
 export interface ApiKeysTable {
@@ -62,6 +64,8 @@ export interface ApiKeysTable {
   revoked_reason: string | null;
   rotated_from_id: string | null;
   rotated_to_id: string | null;
+  /** JSON {"mode":"allow_list"|"deny_list","model_ids":[...]}; null = every model the project allows (migration 045). */
+  model_permissions?: string | null;
   /** End of a rotation grace period: the key stops working then. */
   revoke_at: NullableInt;
   rotation_notified_at: NullableInt;
@@ -104,7 +108,66 @@ export interface NotificationEventsTable {
   dedupe_key: string | null;
   payload: string;
   created_at: Int;
+  /** When the sender queued its deliveries (one per recipient); null: still to be handed to its channels. */
   delivered_at: NullableInt;
+  /** When someone of the organization marked it read. */
+  read_at: NullableInt;
+}
+
+/** One notice to one recipient: the outbox row the sender claims, sends and retries. */
+export interface NotificationDeliveriesTable {
+  id: string;
+  event_id: string;
+  organization_id: string;
+  /** email | webhook */
+  channel: string;
+  /** An email address, or a webhook endpoint id. */
+  target: string;
+  /** pending | sent | failed */
+  status: string;
+  attempts: Int;
+  next_attempt_at: Int;
+  lease_until: NullableInt;
+  last_error: string | null;
+  created_at: Int;
+  sent_at: NullableInt;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  organization_id: string;
+  url: string;
+  description: string | null;
+  sealed_secret: string;
+  /** enabled | disabled */
+  status: string;
+  consecutive_failures: Int;
+  disabled_reason: string | null;
+  created_by: string | null;
+  created_at: Int;
+  updated_at: Int;
+}
+
+export interface NotificationPreferencesTable {
+  organization_id: string;
+  type: string;
+  email: Int;
+  webhook: Int;
+  updated_at: Int;
+}
+
+export interface SpendAlertsTable {
+  id: string;
+  organization_id: string;
+  /** organization | project */
+  scope: string;
+  scope_id: string;
+  threshold_picos: Int;
+  /** JSON array of email addresses. */
+  recipients: string;
+  subject_prefix: string | null;
+  created_at: Int;
+  updated_at: Int;
 }
 
 export interface ProviderCredentialsTable {
@@ -456,6 +519,10 @@ export interface Database {
   service_accounts: ServiceAccountsTable;
   audit_logs: AuditLogsTable;
   notification_events: NotificationEventsTable;
+  notification_deliveries: NotificationDeliveriesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  notification_preferences: NotificationPreferencesTable;
+  spend_alerts: SpendAlertsTable;
   provider_credentials: ProviderCredentialsTable;
   usage_events: UsageEventsTable;
   usage_rollups_hourly: UsageRollupsHourlyTable;

@@ -11,6 +11,23 @@ describe('token counts of pathological text', () => {
     expect(encoding.encode('x'.repeat(10_000))).toHaveLength(1_250);
   });
 
+  it('count an 8 MB run of one letter (a regular expression over it overflowed the stack)', () => {
+    expect(encoding.count('a'.repeat(8_000_000))).toBe(1_000_000);
+  });
+
+  it('cut long runs of whitespace and punctuation too, each piece counted as BPE counts it', () => {
+    for (const run of [' ', '\n', '.', '\u3000']) {
+      const piece = o200k.countTokens(run.repeat(256));
+      expect(encoding.count(run.repeat(2_000_000))).toBe((2_000_000 / 256) * piece);
+    }
+  });
+
+  it('never cut a character made of a surrogate pair in two', () => {
+    const text = 'a' + '\u{1F600}'.repeat(1_000);
+    expect(encoding.count(text)).toBe(1 + 1_000);
+    expect(encoding.decode(encoding.encode(text))).toBe(text);
+  });
+
   it('leave ordinary text exactly as the tokenizer counts it', () => {
     const text = 'The quick brown fox jumps over the lazy dog. '.repeat(200) + 'https://example.com/a/b?c=d';
     expect(encoding.count(text)).toBe(o200k.countTokens(text));

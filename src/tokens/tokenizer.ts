@@ -15,26 +15,46 @@ export interface Encoding {
 const PLAIN = { disallowedSpecial: new Set<string>() };
 
 /**
- * BPE time grows with the square of a word's length: 100 KB of one letter takes
- * seconds, a 1 MB one would block the process for many minutes. Runs of more
- * than MAX_RUN non-space characters (never seen in real text, where words are
- * short) are cut into MAX_RUN pieces, which changes a count by at most one token
- * per cut and keeps every count linear in the text's length.
+ * BPE time grows with the square of a pre-token's length: 100 KB of one letter
+ * (or of spaces, or of dots) takes seconds, a 1 MB one would block the process
+ * for many minutes. Runs of more than MAX_RUN characters of one kind
+ * (whitespace or not; never seen in real text, where words are short) are cut
+ * into MAX_RUN pieces, which changes a count by at most one token per cut and
+ * keeps every count linear in the text's length. The cut is found by a plain
+ * scan: a regular expression over a multi-megabyte run overflows V8's stack.
  */
 const MAX_RUN = 256;
-const LONG_RUN = new RegExp(`\\S{${MAX_RUN + 1},}`, 'g');
-const HAS_LONG_RUN = new RegExp(`\\S{${MAX_RUN + 1}}`);
+const UNICODE_SPACE = /\s/;
+
+function isSpace(code: number): boolean {
+  if (code < 128) return code === 32 || (code >= 9 && code <= 13);
+  return UNICODE_SPACE.test(String.fromCharCode(code));
+}
+
+/** A cut between the two halves of a surrogate pair would count two broken characters. */
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
 
 function pieces(text: string): string[] {
-  if (!HAS_LONG_RUN.test(text)) return [text];
+  if (text.length <= MAX_RUN) return [text];
   const out: string[] = [];
-  let last = 0;
-  for (const match of text.matchAll(LONG_RUN)) {
-    if (match.index > last) out.push(text.slice(last, match.index));
-    for (let i = 0; i < match[0].length; i += MAX_RUN) out.push(match[0].slice(i, i + MAX_RUN));
-    last = match.index + match[0].length;
+  let start = 0;
+  let runStart = 0;
+  let runSpace = isSpace(text.charCodeAt(0));
+  for (let i = 1; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const space = isSpace(code);
+    if (space !== runSpace) {
+      runStart = i;
+      runSpace = space;
+    } else if (i - runStart >= MAX_RUN && !isLowSurrogate(code)) {
+      out.push(text.slice(start, i));
+      start = i;
+      runStart = i;
+    }
   }
-  if (last < text.length) out.push(text.slice(last));
+  out.push(text.slice(start));
   return out;
 }
 

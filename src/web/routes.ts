@@ -1,6 +1,7 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { packageRoot } from '../common/package-root.js';
 import { contentSecurityPolicy, newNonce, pageHeaders } from './security-headers.js';
 import { encodedBody, loadBuiltDashboard } from './static-assets.js';
 
@@ -10,7 +11,7 @@ export interface DashboardOptions {
   distDir?: string;
 }
 
-export const DEFAULT_DIST_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+export const DEFAULT_DIST_DIR = join(packageRoot(import.meta.url), 'web', 'dist');
 
 /** Paths that belong to the APIs: an unknown one there is an OpenAI-shaped 404, never the page. */
 const API_PATH = /^\/(v1|healthz|readyz|metrics|openapi\.json)(\/|$)/;

@@ -473,6 +473,153 @@ export interface paths {
     delete?: never;
     patch?: never;
   };
+  "/v1/key": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveKeyStanding: The calling key's own standing: what is left of its, its project's and its organization's monthly budgets, the credit balance, the usage tier and the rate limits that apply to it. */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "key.standing";
+              key: {
+                id: string;
+                name: string;
+                kind: string;
+                project_id: string | null;
+              };
+              organization_id: string;
+              /** The calendar month (UTC) the budgets count, e.g. "2026-05". */
+              period: string;
+              /** When the monthly budgets start again from 0 (the balance does not). */
+              period_resets_at: number;
+              billing_mode: "prepaid" | "postpaid";
+              credit: {
+                /** The organization's credit balance: the sum of its ledger, settled requests included. */
+                balance_usd: string;
+                /** Held by requests in flight. */
+                reserved_usd: string;
+                /** What requests may still reserve (prepaid: balance - reserved, at least 0). */
+                available_usd: string;
+              };
+              budgets: {
+                key: {
+                  scope_id: string;
+                  /** null: no budget at this level. */
+                  monthly_limit_usd: string | null;
+                  /** Spent this month (settled requests). */
+                  spent_usd: string;
+                  /** Held by requests in flight (their worst case). */
+                  reserved_usd: string;
+                  /** What a new request may still reserve: limit - spent - reserved, at least 0; null without a limit. */
+                  remaining_usd: string | null;
+                };
+                /** null for a key without a project. */
+                project: {
+                  scope_id: string;
+                  /** null: no budget at this level. */
+                  monthly_limit_usd: string | null;
+                  /** Spent this month (settled requests). */
+                  spent_usd: string;
+                  /** Held by requests in flight (their worst case). */
+                  reserved_usd: string;
+                  /** What a new request may still reserve: limit - spent - reserved, at least 0; null without a limit. */
+                  remaining_usd: string | null;
+                } | null;
+                organization: {
+                  scope_id: string;
+                  /** null: no budget at this level. */
+                  monthly_limit_usd: string | null;
+                  /** Spent this month (settled requests). */
+                  spent_usd: string;
+                  /** Held by requests in flight (their worst case). */
+                  reserved_usd: string;
+                  /** What a new request may still reserve: limit - spent - reserved, at least 0; null without a limit. */
+                  remaining_usd: string | null;
+                };
+              };
+              /** The organization's usage tier: these limits apply per model. */
+              tier: {
+                name: string;
+                max_requests_per_1_minute: number | null;
+                max_tokens_per_1_minute: number | null;
+              };
+              rate_limits: {
+                /** Per model, from the tier. */
+                organization: {
+                  max_requests_per_1_minute: number | null;
+                  max_tokens_per_1_minute: number | null;
+                };
+                /** The project's own limits for some models. */
+                project: Array<{
+                  model: string;
+                  max_requests_per_1_minute: number | null;
+                  max_tokens_per_1_minute: number | null;
+                }>;
+                /** The key's own limits, across every model. */
+                key: {
+                  max_requests_per_1_minute: number | null;
+                  max_tokens_per_1_minute: number | null;
+                };
+              };
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        500: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        503: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    patch?: never;
+  };
   "/v1/leaks": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get?: never;
@@ -1750,10 +1897,12 @@ export interface paths {
                 id: string;
                 type: string;
                 effective_at: number;
-                project: {
+                /** The project the event concerns; absent for organization-wide events. */
+                project?: {
                   id: string;
-                } | null;
+                };
                 actor: {
+                  /** `api_key`, `session` (a signed-in person), `cli` or `system` */
                   type: string;
                   id?: string;
                   ip_address: string | null;
@@ -3586,13 +3735,16 @@ export interface paths {
                 last_used_at: number | null;
                 owner: {
                   type: "user";
-                  /** The person who created the key; null for keys made with an admin key. */
-                  user: {
+                  /** The person who created the key; absent for keys made with an admin key or from the shell. */
+                  user?: {
                     object: "organization.user";
                     id: string;
                     email: string;
-                    name: string | null;
-                  } | null;
+                    name: string;
+                    created_at: number;
+                    /** The person's role in the key's project. */
+                    role: string;
+                  };
                 } | {
                   type: "service_account";
                   service_account: {
@@ -3605,6 +3757,8 @@ export interface paths {
                     id: string;
                   };
                 };
+                /** Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account). */
+                owner_project_access: "active" | "inactive";
                 project_id: string | null;
                 kind: "project" | "service_account" | "admin";
                 status: "active" | "revoked" | "expired";
@@ -3741,13 +3895,16 @@ export interface paths {
               last_used_at: number | null;
               owner: {
                 type: "user";
-                /** The person who created the key; null for keys made with an admin key. */
-                user: {
+                /** The person who created the key; absent for keys made with an admin key or from the shell. */
+                user?: {
                   object: "organization.user";
                   id: string;
                   email: string;
-                  name: string | null;
-                } | null;
+                  name: string;
+                  created_at: number;
+                  /** The person's role in the key's project. */
+                  role: string;
+                };
               } | {
                 type: "service_account";
                 service_account: {
@@ -3760,6 +3917,8 @@ export interface paths {
                   id: string;
                 };
               };
+              /** Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account). */
+              owner_project_access: "active" | "inactive";
               project_id: string | null;
               kind: "project" | "service_account" | "admin";
               status: "active" | "revoked" | "expired";
@@ -3865,13 +4024,16 @@ export interface paths {
               last_used_at: number | null;
               owner: {
                 type: "user";
-                /** The person who created the key; null for keys made with an admin key. */
-                user: {
+                /** The person who created the key; absent for keys made with an admin key or from the shell. */
+                user?: {
                   object: "organization.user";
                   id: string;
                   email: string;
-                  name: string | null;
-                } | null;
+                  name: string;
+                  created_at: number;
+                  /** The person's role in the key's project. */
+                  role: string;
+                };
               } | {
                 type: "service_account";
                 service_account: {
@@ -3884,6 +4046,8 @@ export interface paths {
                   id: string;
                 };
               };
+              /** Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account). */
+              owner_project_access: "active" | "inactive";
               project_id: string | null;
               kind: "project" | "service_account" | "admin";
               status: "active" | "revoked" | "expired";
@@ -4017,13 +4181,16 @@ export interface paths {
               last_used_at: number | null;
               owner: {
                 type: "user";
-                /** The person who created the key; null for keys made with an admin key. */
-                user: {
+                /** The person who created the key; absent for keys made with an admin key or from the shell. */
+                user?: {
                   object: "organization.user";
                   id: string;
                   email: string;
-                  name: string | null;
-                } | null;
+                  name: string;
+                  created_at: number;
+                  /** The person's role in the key's project. */
+                  role: string;
+                };
               } | {
                 type: "service_account";
                 service_account: {
@@ -4036,6 +4203,8 @@ export interface paths {
                   id: string;
                 };
               };
+              /** Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account). */
+              owner_project_access: "active" | "inactive";
               project_id: string | null;
               kind: "project" | "service_account" | "admin";
               status: "active" | "revoked" | "expired";
@@ -4166,6 +4335,176 @@ export interface paths {
     };
     patch?: never;
   };
+  "/v1/organization/projects/{project_id}/api_keys/{key_id}/model_permissions": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveKeyModelPermissions: The key's own model permissions (the project's apply as well) */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+          key_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.api_key.model_permissions";
+              mode: "allow_list" | "deny_list";
+              model_ids: Array<string>;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** updateKeyModelPermissions: Set the key's allow list or deny list of models; it narrows the project's */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+          key_id: string;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": {
+            mode: "allow_list" | "deny_list";
+            model_ids: Array<string>;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.api_key.model_permissions";
+              mode: "allow_list" | "deny_list";
+              model_ids: Array<string>;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete: {
+      /** deleteKeyModelPermissions: Remove the key's own model permissions (the project's still apply) */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+          key_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.api_key.model_permissions.deleted";
+              deleted: boolean;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    patch?: never;
+  };
   "/v1/organization/projects/{project_id}/api_keys/{key_id}/rotate": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get?: never;
@@ -4200,13 +4539,16 @@ export interface paths {
               last_used_at: number | null;
               owner: {
                 type: "user";
-                /** The person who created the key; null for keys made with an admin key. */
-                user: {
+                /** The person who created the key; absent for keys made with an admin key or from the shell. */
+                user?: {
                   object: "organization.user";
                   id: string;
                   email: string;
-                  name: string | null;
-                } | null;
+                  name: string;
+                  created_at: number;
+                  /** The person's role in the key's project. */
+                  role: string;
+                };
               } | {
                 type: "service_account";
                 service_account: {
@@ -4219,6 +4561,8 @@ export interface paths {
                   id: string;
                 };
               };
+              /** Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account). */
+              owner_project_access: "active" | "inactive";
               project_id: string | null;
               kind: "project" | "service_account" | "admin";
               status: "active" | "revoked" | "expired";
@@ -4270,13 +4614,16 @@ export interface paths {
                 last_used_at: number | null;
                 owner: {
                   type: "user";
-                  /** The person who created the key; null for keys made with an admin key. */
-                  user: {
+                  /** The person who created the key; absent for keys made with an admin key or from the shell. */
+                  user?: {
                     object: "organization.user";
                     id: string;
                     email: string;
-                    name: string | null;
-                  } | null;
+                    name: string;
+                    created_at: number;
+                    /** The person's role in the key's project. */
+                    role: string;
+                  };
                 } | {
                   type: "service_account";
                   service_account: {
@@ -4289,6 +4636,8 @@ export interface paths {
                     id: string;
                   };
                 };
+                /** Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account). */
+                owner_project_access: "active" | "inactive";
                 project_id: string | null;
                 kind: "project" | "service_account" | "admin";
                 status: "active" | "revoked" | "expired";
@@ -4428,6 +4777,173 @@ export interface paths {
       };
     };
     delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/projects/{project_id}/model_permissions": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveProjectModelPermissions: The models the project may use (none set: a deny list naming nothing) */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.model_permissions";
+              mode: "allow_list" | "deny_list";
+              model_ids: Array<string>;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** updateProjectModelPermissions: Set the project's allow list or deny list of models (public names or aliases) */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": {
+            mode: "allow_list" | "deny_list";
+            model_ids: Array<string>;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.model_permissions";
+              mode: "allow_list" | "deny_list";
+              model_ids: Array<string>;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete: {
+      /** deleteProjectModelPermissions: Remove the project's model permissions: every model again */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.model_permissions.deleted";
+              deleted: boolean;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
     patch?: never;
   };
   "/v1/organization/projects/{project_id}/service_accounts": {

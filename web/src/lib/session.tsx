@@ -76,14 +76,16 @@ export function useSession(): Session {
 
 /** Ends the session on the server (the cookies are cleared there) and forgets everything cached. */
 export function useSignOut(): () => void {
-  const changed = useSessionChanged();
+  const queries = useQueryClient();
   return () => {
     void account
       .signOut()
       .catch(() => {})
       .then(() => {
         history.replaceState(null, '', '/sign-in');
-        return changed();
+        // Signed out first, so no page still on screen asks for its data again (a 401) before it goes.
+        queries.setQueryData(ME, null);
+        queries.removeQueries({ predicate: (q) => q.queryKey[0] !== ME[0] });
       });
   };
 }

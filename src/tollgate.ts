@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './common/clock.js';
 import type { Config } from './config/index.js';
 import { managementRoutes, publicRoutes } from './admin/index.js';
-import { billingAdminRoutes, budgetDefaults, createBilling, onboardOrganization, paymentRoutes, purchaseBounds, stripeWebhookRoutes, type Billing } from './billing/index.js';
+import { billingAdminRoutes, budgetDefaults, createBilling, documentRoutes, onboardOrganization, paymentRoutes, purchaseBounds, stripeWebhookRoutes, type Billing } from './billing/index.js';
 import { parseUsd } from './common/money.js';
 import { bootstrap, createKeyService, openKeyManagement, type BootstrapResult, type KeyManagement, type KeyService } from './control/index.js';
 import type { Admission } from './gateway/index.js';
@@ -183,6 +183,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
         limitsAdminRoutes({ db: store.db, clock, catalogue, limits, control: management.control }),
         billingAdminRoutes({ db: store.db, clock, limits, keys, config, authority: billing.authority }),
         paymentRoutes(billing),
+        documentRoutes({ db: store.db, clock, authority: billing.authority, issuer: config.billing.issuer_name }),
         providerCredentialRoutes({ db: store.db, providers, credentials, clock }),
         peopleAdminRoutes({ control: management.control, identity: identity.deps }),
       ],

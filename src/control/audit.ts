@@ -68,6 +68,7 @@ export type AuditEventType =
   | 'spend_alert.deleted'
   | 'payment_method.removed'
   | 'auto_recharge.updated'
+  | 'billing_profile.updated'
   | 'model_permissions.updated'
   | 'model_permissions.deleted';
 

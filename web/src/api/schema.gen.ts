@@ -2345,6 +2345,152 @@ export interface paths {
     delete?: never;
     patch?: never;
   };
+  "/v1/organization/billing/profile": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveBillingProfile: The billing details receipts and statements show: legal name, email, address, tax id. */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "billing.profile";
+              organization_id: string;
+              /** The organization's name in Tollgate (receipts use legal_name when set). */
+              name: string;
+              legal_name: string | null;
+              email: string | null;
+              address: {
+                line1?: string | null;
+                line2?: string | null;
+                city?: string | null;
+                postal_code?: string | null;
+                state?: string | null;
+                country?: string | null;
+              } | null;
+              tax_id: string | null;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** setBillingProfile: Owner or operator: changes the billing details (the fields given; null clears one). */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            legal_name?: string | null;
+            email?: string | null;
+            address?: {
+              line1?: string | null;
+              line2?: string | null;
+              city?: string | null;
+              postal_code?: string | null;
+              state?: string | null;
+              country?: string | null;
+            } | null;
+            tax_id?: string | null;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "billing.profile";
+              organization_id: string;
+              /** The organization's name in Tollgate (receipts use legal_name when set). */
+              name: string;
+              legal_name: string | null;
+              email: string | null;
+              address: {
+                line1?: string | null;
+                line2?: string | null;
+                city?: string | null;
+                postal_code?: string | null;
+                state?: string | null;
+                country?: string | null;
+              } | null;
+              tax_id: string | null;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
   "/v1/organization/billing/purchases": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: {
@@ -2535,6 +2681,211 @@ export interface paths {
               created_at: number;
               completed_at: number | null;
             };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/billing/purchases/{purchase_id}/receipt": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveReceipt: The receipt of a successful purchase: number, date, amount, card brand and last 4, billing details. `format`: json, csv or pdf. */
+      parameters: {
+        query?: {
+          format?: "json" | "csv" | "pdf";
+        };
+        path: {
+          purchase_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "billing.receipt";
+              /** Sequential across the Tollgate: TG-000001, TG-000002, ... */
+              number: string;
+              purchase_id: string;
+              issuer: string;
+              date: number;
+              description: string;
+              /** Exact decimal USD, e.g. "1.50". */
+              amount_usd: string;
+              currency: "usd";
+              payment_method: {
+                brand: string;
+                last4: string;
+              };
+              organization: {
+                id: string;
+                name: string;
+                legal_name: string | null;
+                email: string | null;
+                address: {
+                  line1?: string | null;
+                  line2?: string | null;
+                  city?: string | null;
+                  postal_code?: string | null;
+                  state?: string | null;
+                  country?: string | null;
+                } | null;
+                tax_id: string | null;
+              };
+            };
+            "text/csv": string;
+            "application/pdf": string;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/billing/statements/{period}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveStatement: The statement of a month (`YYYY-MM`, UTC): opening balance, purchases, grants and adjustments, usage by project and model, closing balance. `format`: json, csv or pdf. */
+      parameters: {
+        query?: {
+          format?: "json" | "csv" | "pdf";
+        };
+        path: {
+          period: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "billing.statement";
+              issuer: string;
+              /** The calendar month (UTC), e.g. "2026-05". */
+              period: string;
+              period_start: number;
+              period_end: number;
+              organization: {
+                id: string;
+                name: string;
+                legal_name: string | null;
+                email: string | null;
+                address: {
+                  line1?: string | null;
+                  line2?: string | null;
+                  city?: string | null;
+                  postal_code?: string | null;
+                  state?: string | null;
+                  country?: string | null;
+                } | null;
+                tax_id: string | null;
+              };
+              /** Exact decimal USD, e.g. "1.50". */
+              opening_balance_usd: string;
+              purchases: Array<{
+                date: number;
+                kind: string;
+                description: string;
+                /** Exact decimal USD, e.g. "1.50". */
+                amount_usd: string;
+                receipt_number: string | null;
+              }>;
+              /** Exact decimal USD, e.g. "1.50". */
+              purchases_total_usd: string;
+              /** Grants, refunds, adjustments and expiries. */
+              credits: Array<{
+                date: number;
+                kind: string;
+                description: string;
+                /** Exact decimal USD, e.g. "1.50". */
+                amount_usd: string;
+                receipt_number: string | null;
+              }>;
+              /** Exact decimal USD, e.g. "1.50". */
+              credits_total_usd: string;
+              usage: Array<{
+                project_id: string | null;
+                project_name: string | null;
+                model: string;
+                requests: number;
+                /** Exact decimal USD, e.g. "1.50". */
+                cost_usd: string;
+              }>;
+              /** Exact decimal USD, e.g. "1.50". */
+              usage_total_usd: string;
+              /** opening + purchases + credits - usage, to the picodollar. */
+              closing_balance_usd: string;
+            };
+            "text/csv": string;
+            "application/pdf": string;
           };
         };
         400: {

@@ -28,12 +28,13 @@ const PIPELINE = {
 /**
  * gateway: auth only (the `unlimited` tier, postpaid); pipeline-memory: the
  * embedded defaults (SQLite, in-process limits, a key with a budget, metering);
- * pipeline-redis: the same with the Redis backend.
+ * pipeline-redis: the same with the Redis backend; -w2: `--workers 2`.
  */
 export const TOLLGATE_VARIANTS: Record<string, TollgateVariant> = {
   gateway: { settings: { limits: { bootstrap_tier: 'unlimited' }, billing: { mode: 'postpaid' } } },
   'pipeline-memory': { settings: PIPELINE },
   'pipeline-redis': { settings: PIPELINE, redis: true },
+  'pipeline-redis-w2': { settings: PIPELINE, redis: true, workers: 2 },
 };
 
 /** A process and its descendants (cluster workers), from /proc. */

@@ -38,7 +38,7 @@ export interface ServerChild {
 }
 
 /** Starts `tollgate start` as a child process and waits until it listens. */
-export async function startServerChild(args: string[], env: Record<string, string> = {}): Promise<ServerChild> {
+export async function startServerChild(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<ServerChild> {
   const child = spawn(process.execPath, ['bin/tollgate.mjs', 'start', '--port', '0', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
@@ -49,7 +49,7 @@ export async function startServerChild(args: string[], env: Record<string, strin
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start\n${out}\n${err}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start\n${out}\n${err}`)), timeoutMs);
     const check = () => {
       const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
       if (m) {

@@ -82,8 +82,9 @@ export async function startTollgate(
   );
   const port = await freePort();
   const args = ['bin/tollgate.mjs', 'start', '--config', configFile, '--port', String(port), ...(variant.workers ? ['--workers', String(variant.workers)] : [])];
-  const first = await startProcess(args, /Project key[^\n]*\n\s+(sk-proj-\S+)/, {}, 60_000, options.core);
-  const key = first.match[1]!;
+  // stdout is a pipe: the first start writes its keys to a file and logs where.
+  const first = await startProcess(args, /"file":"([^"]+)"/, {}, 60_000, options.core);
+  const key = /Project key[^\n]*\n\s+(sk-proj-\S+)/.exec(readFileSync(first.match[1]!, 'utf8'))![1]!;
   await first.stop();
   // A budget far above what the bench spends: every request reserves against it, none is refused.
   await seedKeys(dir, options.keys, 10n ** 18n);

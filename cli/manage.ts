@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { registerAccountCommands } from './manage-accounts.js';
+import { registerModelPermissionCommands } from './manage-models.js';
 import { registerPeopleCommands } from './manage-people.js';
 import { act, listFlags, secretNotice, withConnection } from './manage-common.js';
 import { formatList, formatObject, int, parseDuration, parsePermissions, parseTime } from './manage-format.js';
@@ -46,6 +47,8 @@ function keyBody(flags: Record<string, any>): Record<string, unknown> {
 export function registerManagementCommands(program: Command): void {
   registerProjectCommands(program);
   registerKeyCommands(program);
+  const command = (name: string) => program.commands.find((c) => c.name() === name)!;
+  registerModelPermissionCommands(command('projects'), command('keys'));
   registerAccountCommands(program);
   registerAuditCommand(program);
   registerPeopleCommands(program);

@@ -13,8 +13,9 @@ export async function startServer(config: Config, workers: number): Promise<void
   const { startTollgate } = await import('../src/tollgate.js');
   const tollgate = await startTollgate(config);
   if (tollgate.bootstrapped) {
-    const { firstRunBanner } = await import('../src/banner.js');
-    process.stdout.write(firstRunBanner(tollgate.bootstrapped, tollgate.url, config.public_url ?? tollgate.url));
+    const { firstRunBanner, showFirstRunBanner } = await import('../src/banner.js');
+    const text = firstRunBanner(tollgate.bootstrapped, tollgate.url, config.public_url ?? tollgate.url);
+    showFirstRunBanner(text, { stdout: process.stdout, dataDir: config.data_dir, logger: tollgate.services.logger });
   }
   tollgate.services.logger.info({ url: tollgate.url }, `Tollgate listening on ${tollgate.url}`);
   if (cluster.isWorker) process.send?.({ tollgate: 'listening', url: tollgate.url } satisfies ListeningMessage);
@@ -48,13 +49,13 @@ async function startPrimary(config: Config, workers: number): Promise<void> {
   const logger = services.logger;
   await prepared.close();
 
-  const { firstRunBanner } = await import('../src/banner.js');
+  const { firstRunBanner, showFirstRunBanner } = await import('../src/banner.js');
   let stopping = false;
   let announced = false;
   cluster.on('message', (_worker, message: Partial<ListeningMessage>) => {
     if (message?.tollgate !== 'listening' || announced || !message.url) return;
     announced = true;
-    if (bootstrapped) process.stdout.write(firstRunBanner(bootstrapped, message.url, config.public_url ?? message.url));
+    if (bootstrapped) showFirstRunBanner(firstRunBanner(bootstrapped, message.url, config.public_url ?? message.url), { stdout: process.stdout, dataDir: config.data_dir, logger });
     logger.info({ url: message.url, workers }, `Tollgate listening on ${message.url} with ${workers} workers`);
   });
   cluster.on('exit', (worker, code, signal) => {

@@ -18,7 +18,7 @@ interface Run {
 
 async function tollgate(args: string[], env: Record<string, string> = {}): Promise<Run> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 30_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 90_000 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -27,7 +27,7 @@ async function tollgate(args: string[], env: Record<string, string> = {}): Promi
 }
 
 // Each run spawns a real `tollgate` process (tsx compiles on start): generous timeouts.
-describe('tollgate projects / keys / audit', { timeout: 120_000 }, () => {
+describe('tollgate projects / keys / audit', { timeout: 400_000 }, () => {
   let tg: TestTollgate;
   let remote: (args: string[]) => Promise<Run>;
   let local: (args: string[]) => Promise<Run>;
@@ -90,13 +90,30 @@ describe('tollgate projects / keys / audit', { timeout: 120_000 }, () => {
     expect(bad.stderr).toContain("Invalid 'allowed_ips[0]'");
   });
 
+  it('shows and sets the models a project and a key may use', async () => {
+    const set = await remote(['projects', 'models', tg.projectId, '--allow', 'tollgate-sim']);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toBe('Allowed models: tollgate-sim\n');
+    expect((await client(tg.url, tg.projectKey)('GET', '/v1/models')).body.data.map((m: any) => m.id)).toEqual(['tollgate-sim']);
+    const key = (await client(tg.url, tg.adminKey)('POST', `/v1/organization/projects/${tg.projectId}/api_keys`, {})).body;
+    const denied = await local(['keys', 'models', key.id, '-p', tg.projectId, '--deny', 'tollgate-sim', '--json']);
+    expect(JSON.parse(denied.stdout)).toEqual({ object: 'project.api_key.model_permissions', mode: 'deny_list', model_ids: ['tollgate-sim'] });
+    expect((await local(['keys', 'models', key.id, '-p', tg.projectId])).stdout).toBe('Every model except: tollgate-sim\n');
+    const cleared = await remote(['projects', 'models', tg.projectId, '--clear']);
+    expect(cleared.stdout).toContain('Model permissions removed');
+    expect((await remote(['projects', 'models', tg.projectId])).stdout).toBe('Every model (no list set).\n');
+    const both = await remote(['projects', 'models', tg.projectId, '--allow', 'a', '--clear']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toBe('tollgate: choose one of --allow, --deny and --clear\n');
+  });
+
   it('has an example in the help of every management command', () => {
     const program = new Command('tollgate').exitOverride();
     registerManagementCommands(program);
     const leaves = program.commands.flatMap((c) => (c.commands.length > 0 ? c.commands : [c]));
     expect(leaves.map((c) => `${c.parent!.name()} ${c.name()}`)).toEqual([
-      ...['list', 'create', 'show', 'rename', 'archive'].map((n) => `projects ${n}`),
-      ...['create', 'list', 'show', 'update', 'revoke', 'rotate'].map((n) => `keys ${n}`),
+      ...['list', 'create', 'show', 'rename', 'archive', 'models'].map((n) => `projects ${n}`),
+      ...['create', 'list', 'show', 'update', 'revoke', 'rotate', 'models'].map((n) => `keys ${n}`),
       ...['create', 'list', 'delete'].map((n) => `service-accounts ${n}`),
       ...['create', 'list', 'revoke'].map((n) => `admin-keys ${n}`),
       'tollgate audit',

@@ -40,10 +40,28 @@ function keyDetails(k: KeyRecord) {
   };
 }
 
-export function projectKeyObject(k: KeyRecord, account?: ServiceAccountRecord | null, person?: { id: string; email: string; name: string | null } | null): ProjectKeyObject {
+/** The person who made a key, as the key's answer names them. */
+export interface KeyOwner {
+  id: string;
+  email: string;
+  name: string | null;
+  createdAt: number;
+  /** Their role in the key's project (an organization Owner counts as the project's). */
+  role: string;
+  /** Whether they still reach the key's project: OpenAI's `owner_project_access`. */
+  access: boolean;
+}
+
+/**
+ * OpenAI's project key. A key made with an admin key or from the shell has no
+ * person behind it: its owner is `{type: "user"}` without `user` (OpenAI's
+ * document allows that, not a null user).
+ */
+export function projectKeyObject(k: KeyRecord, account?: ServiceAccountRecord | null, person?: KeyOwner | null): ProjectKeyObject {
   const owner: ProjectKeyObject['owner'] = k.serviceAccountId
     ? { type: 'service_account' as const, service_account: account ? serviceAccountObject(account) : { id: k.serviceAccountId } }
-    : { type: 'user', user: person ? { object: 'organization.user' as const, id: person.id, email: person.email, name: person.name } : null };
+    : { type: 'user', ...(person ? { user: { object: 'organization.user' as const, id: person.id, email: person.email, name: person.name ?? '', created_at: seconds(person.createdAt), role: person.role } } : {}) };
+  const access = k.serviceAccountId ? account !== null && account !== undefined : (person?.access ?? true);
   return {
     object: 'organization.project.api_key' as const,
     id: k.id,
@@ -52,6 +70,7 @@ export function projectKeyObject(k: KeyRecord, account?: ServiceAccountRecord | 
     created_at: seconds(k.createdAt),
     last_used_at: seconds(k.lastUsedAt),
     owner,
+    owner_project_access: access ? 'active' : 'inactive',
     project_id: k.projectId,
     ...keyDetails(k),
   };
@@ -91,19 +110,28 @@ export function deletedObject(object: string, id: string): Record<string, unknow
   return { object, id, deleted: true };
 }
 
-/** OpenAI's audit log entry: the event's payload sits under a key named after its type. */
+/**
+ * OpenAI's audit log entry: the event's payload sits under a key named after
+ * its type. A key acts as OpenAI's `api_key` actor (an admin key is a user's
+ * key there); a person signed in as its `session` actor. Tollgate's own
+ * actors (`cli`, `system`) and event types (credits, budgets, ...) have no
+ * OpenAI name and keep theirs.
+ */
 export function auditObject(a: AuditRecord): Record<string, unknown> {
+  const seen = { ip_address: a.actor.ip, user_agent: a.actor.userAgent };
   const actor =
     a.actor.type === 'api_key'
-      ? { type: 'api_key', api_key: { id: a.actor.id, type: 'admin' } }
-      : { type: a.actor.type, ...(a.actor.id ? { id: a.actor.id } : {}) };
+      ? { type: 'api_key', api_key: { id: a.actor.id, type: 'user' } }
+      : a.actor.type === 'user' && a.actor.id
+        ? { type: 'session', session: { user: { id: a.actor.id }, ...(a.actor.ip ? { ip_address: a.actor.ip } : {}) }, id: a.actor.id }
+        : { type: a.actor.type, ...(a.actor.id ? { id: a.actor.id } : {}) };
   return {
     object: 'organization.audit_log',
     id: a.id,
     type: a.type,
     effective_at: seconds(a.effectiveAt),
-    project: a.projectId ? { id: a.projectId } : null,
-    actor: { ...actor, ip_address: a.actor.ip, user_agent: a.actor.userAgent },
+    ...(a.projectId ? { project: { id: a.projectId } } : {}),
+    actor: { ...actor, ...seen },
     [a.type]: { id: a.resourceId, ...a.details },
   };
 }

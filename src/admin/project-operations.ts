@@ -17,8 +17,10 @@ import {
   updateKey,
   type KeyRecord,
 } from '../control/index.js';
+import { orgRoleOf, projectRoleOf } from '../identity/index.js';
+import { toNumber } from '../store/index.js';
 import { op, parseBody, parseQuery, type Operation, type OperationContext } from './operation.js';
-import { createdServiceAccountObject, deletedObject, newKeyObject, projectKeyObject, projectObject, serviceAccountObject } from './present.js';
+import { createdServiceAccountObject, deletedObject, newKeyObject, projectKeyObject, type KeyOwner, projectObject, serviceAccountObject } from './present.js';
 import {
   createdServiceAccountSchema,
   deletedObjectSchema,
@@ -36,9 +38,22 @@ const P = '/projects/:project_id';
 
 async function presentKey(ctx: OperationContext, key: KeyRecord): Promise<ProjectKeyObject> {
   const account = key.serviceAccountId && key.projectId ? await getServiceAccount(ctx.deps, ctx.actor, key.projectId, key.serviceAccountId).catch(() => null) : null;
-  // A key a person created is theirs: OpenAI's owner.user.
-  const person = key.createdBy?.startsWith('usr_') ? await ctx.deps.db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', key.createdBy).executeTakeFirst() : undefined;
-  return projectKeyObject(key, account, person ?? null);
+  return projectKeyObject(key, account, await keyOwner(ctx, key));
+}
+
+/**
+ * A key a person created is theirs (OpenAI's owner.user), with their role in
+ * the key's project and whether they may still reach it: a member of the
+ * project, or an Owner of the organization, with an active account.
+ */
+async function keyOwner(ctx: OperationContext, key: KeyRecord): Promise<KeyOwner | null> {
+  if (!key.createdBy?.startsWith('usr_') || !key.projectId) return null;
+  const person = await ctx.deps.db.selectFrom('users').select(['id', 'email', 'name', 'created_at', 'status']).where('id', '=', key.createdBy).executeTakeFirst();
+  if (!person) return null;
+  const orgRole = await orgRoleOf(ctx.deps.db, key.organizationId, person.id);
+  const projectRole = orgRole ? await projectRoleOf(ctx.deps.db, key.projectId, person.id) : null;
+  const role = projectRole ?? (orgRole === 'owner' ? 'owner' : null);
+  return { id: person.id, email: person.email, name: person.name, createdAt: toNumber(person.created_at)!, role: role ?? 'member', access: person.status === 'active' && role !== null };
 }
 
 export const projectOperations: Operation[] = [

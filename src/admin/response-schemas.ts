@@ -60,9 +60,16 @@ export const projectKeySchema = z.object({
   created_at: unixSeconds,
   last_used_at: unixSeconds.nullable(),
   owner: z.union([
-    z.object({ type: z.literal('user'), user: z.object({ object: z.literal('organization.user'), id: z.string(), email: z.string(), name: z.string().nullable() }).nullable().describe('The person who created the key; null for keys made with an admin key.') }),
+    z.object({
+      type: z.literal('user'),
+      user: z
+        .object({ object: z.literal('organization.user'), id: z.string(), email: z.string(), name: z.string(), created_at: unixSeconds, role: z.string().describe("The person's role in the key's project.") })
+        .optional()
+        .describe('The person who created the key; absent for keys made with an admin key or from the shell.'),
+    }),
     z.object({ type: z.literal('service_account'), service_account: z.union([serviceAccountSchema, z.object({ id: z.string() })]) }),
   ]),
+  owner_project_access: z.enum(['active', 'inactive']).describe("Whether the key's owner still reaches the project (a member, or an Owner of the organization, with an active account)."),
   project_id: z.string().nullable(),
   ...keyDetails,
 });
@@ -93,8 +100,10 @@ export const auditLogSchema = z
     id: z.string(),
     type: z.string(),
     effective_at: unixSeconds,
-    project: z.object({ id: z.string() }).nullable(),
-    actor: z.object({ type: z.string(), id: z.string().optional(), ip_address: z.string().nullable(), user_agent: z.string().nullable() }).passthrough(),
+    project: z.object({ id: z.string() }).optional().describe('The project the event concerns; absent for organization-wide events.'),
+    actor: z
+      .object({ type: z.string().describe('`api_key`, `session` (a signed-in person), `cli` or `system`'), id: z.string().optional(), ip_address: z.string().nullable(), user_agent: z.string().nullable() })
+      .passthrough(),
   })
   .catchall(z.unknown())
   .describe('The event payload sits under a key named after `type`.');
@@ -254,6 +263,50 @@ export const budgetSchema = z.object({
   spent_usd: usd,
   remaining_usd: usd.nullable(),
   thresholds: z.array(z.number().int()).describe('Notification thresholds, percent of the budget.'),
+});
+
+const billingAddress = z.object({ line1: z.string().nullable().optional(), line2: z.string().nullable().optional(), city: z.string().nullable().optional(), postal_code: z.string().nullable().optional(), state: z.string().nullable().optional(), country: z.string().nullable().optional() });
+const billedOrganization = z.object({ id: z.string(), name: z.string(), legal_name: z.string().nullable(), email: z.string().nullable(), address: billingAddress.nullable(), tax_id: z.string().nullable() });
+
+export const billingProfileSchema = z.object({
+  object: z.literal('billing.profile'),
+  organization_id: z.string(),
+  name: z.string().describe("The organization's name in Tollgate (receipts use legal_name when set)."),
+  legal_name: z.string().nullable(),
+  email: z.string().nullable(),
+  address: billingAddress.nullable(),
+  tax_id: z.string().nullable(),
+});
+
+export const receiptSchema = z.object({
+  object: z.literal('billing.receipt'),
+  number: z.string().describe('Sequential across the Tollgate: TG-000001, TG-000002, ...'),
+  purchase_id: z.string(),
+  issuer: z.string(),
+  date: unixSeconds,
+  description: z.string(),
+  amount_usd: usd,
+  currency: z.literal('usd'),
+  payment_method: z.object({ brand: z.string(), last4: z.string() }),
+  organization: billedOrganization,
+});
+
+const statementLine = z.object({ date: unixSeconds, kind: z.string(), description: z.string(), amount_usd: usd, receipt_number: z.string().nullable() });
+export const statementSchema = z.object({
+  object: z.literal('billing.statement'),
+  issuer: z.string(),
+  period: z.string().describe('The calendar month (UTC), e.g. "2026-05".'),
+  period_start: unixSeconds,
+  period_end: unixSeconds,
+  organization: billedOrganization,
+  opening_balance_usd: usd,
+  purchases: z.array(statementLine),
+  purchases_total_usd: usd,
+  credits: z.array(statementLine).describe('Grants, refunds, adjustments and expiries.'),
+  credits_total_usd: usd,
+  usage: z.array(z.object({ project_id: z.string().nullable(), project_name: z.string().nullable(), model: z.string(), requests: z.number().int(), cost_usd: usd })),
+  usage_total_usd: usd,
+  closing_balance_usd: usd.describe('opening + purchases + credits - usage, to the picodollar.'),
 });
 
 const standingBudget = z.object({

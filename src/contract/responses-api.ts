@@ -118,7 +118,7 @@ export { functionTool as responsesFunctionToolSchema };
 
 export interface ResponsesUsage {
   input_tokens: number;
-  input_tokens_details: { cached_tokens: number };
+  input_tokens_details: { cached_tokens: number; cache_write_tokens: number };
   output_tokens: number;
   output_tokens_details: { reasoning_tokens: number };
   total_tokens: number;
@@ -152,7 +152,7 @@ export interface ResponseObject {
   tools: unknown[];
   top_p: number;
   truncation: 'disabled' | 'auto';
-  usage: ResponsesUsage | null;
-  user: string | null;
+  usage?: ResponsesUsage;
+  user?: string;
   metadata: Record<string, string>;
 }

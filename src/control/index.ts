@@ -21,3 +21,15 @@ export { createOrganization, operatorOrganization } from './organizations.js';
 export { openKeyManagement, type KeyManagement } from './management.js';
 export { keyShapeKind } from './api-key-format.js';
 export { recordNotification, type NotificationInput, type NotificationType } from './notifications.js';
+export {
+  getKeyModelPolicy,
+  getProjectModelPolicy,
+  modelPermissionsBody,
+  parseModelPolicy,
+  policyAllows,
+  setKeyModelPolicy,
+  setProjectModelPolicy,
+  EVERY_MODEL,
+  type ModelPolicy,
+  type ModelPermissionMode,
+} from './model-permissions.js';

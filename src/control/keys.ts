@@ -6,6 +6,7 @@ import { toNumber, type Database } from '../store/index.js';
 import { generateKey, parseKey, redactKey, type KeyKind } from './api-key-format.js';
 import { ipAllowed, parseRange, type IpRange } from './ip-ranges.js';
 import { createLastUsedTracker } from './last-used.js';
+import { parseModelPolicy, type ModelPolicy } from './model-permissions.js';
 import { ALL_PERMISSIONS, parsePermissions, type Permissions } from './permissions.js';
 
 /** Who is calling, as the gateway and the admin API see it. */
@@ -32,6 +33,8 @@ export interface KeyPrincipal {
   operator?: boolean;
   /** A session's role in the organization it acts in (null: the operator acting in an organization it is not a member of). */
   role?: 'owner' | 'reader' | null;
+  /** The models the project and the key allow (null: no policy); both must let a model through. */
+  models?: { project: ModelPolicy | null; key: ModelPolicy | null };
 }
 
 export interface KeyLimits {
@@ -97,7 +100,7 @@ function loadQuery(db: Kysely<Database>, hash: string) {
     .innerJoin('organizations', 'organizations.id', 'api_keys.organization_id')
     .leftJoin('projects', 'projects.id', 'api_keys.project_id')
     .selectAll('api_keys')
-    .select(['organizations.status as organization_status', 'projects.status as project_status'])
+    .select(['organizations.status as organization_status', 'projects.status as project_status', 'projects.model_permissions as project_model_permissions'])
     .where('api_keys.hash', '=', hash)
     .executeTakeFirst();
 }
@@ -123,6 +126,7 @@ function principalOf(row: LoadedRow): KeyPrincipal {
     limits: { rpm: toNumber(row.rpm_limit), tpm: toNumber(row.tpm_limit), monthlyBudgetPicos: row.monthly_budget_picos },
     userId: row.created_by?.startsWith('usr_') ? row.created_by : null,
     operator: row.kind === 'admin' && Number(row.operator ?? 0) === 1,
+    models: { project: parseModelPolicy(row.project_model_permissions), key: parseModelPolicy(row.model_permissions) },
   };
 }
 

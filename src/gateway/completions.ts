@@ -82,7 +82,7 @@ export async function completions(deps: GatewayDeps, request: FastifyRequest, re
   authorize(principal, 'completions');
   const body = parseRequest(completionsRequestSchema, request.body);
   checkTranslatable(body);
-  const model = resolveModel(deps, body.model, 'chat');
+  const model = resolveModel(deps, principal, body.model, 'chat');
   request.modelName = model.name;
   const prompts = promptTexts(body, model);
   if (body.stream && prompts.length > 1) throw new TollgateError('invalid_value', { param: 'prompt', message: 'Streaming supports one prompt per request: send the prompts as separate requests.' });

@@ -19,6 +19,7 @@ import type { CallOutcome, Ticket } from './admission.js';
 import type { GatewayDeps } from './deps.js';
 import { costHeader, invoke, reportedModel, routingHeaders, withCost, type Invocation, type InvokeOptions } from './invoke.js';
 import { requireChatCapabilities } from './capabilities.js';
+import { mayUseModel, requireModelAccess } from './model-access.js';
 import { authorize } from './scopes.js';
 import { chatWire, sseStream, type WireFormat } from './stream.js';
 
@@ -38,11 +39,12 @@ export function principalOf(request: FastifyRequest): KeyPrincipal {
   return request.principal;
 }
 
-export function resolveModel(deps: GatewayDeps, name: string, type: ModelType): CatalogueModel {
+export function resolveModel(deps: GatewayDeps, principal: KeyPrincipal, name: string, type: ModelType): CatalogueModel {
   const model = deps.catalogue.resolve(name);
   if (!model) {
     throw new TollgateError('model_not_found', { param: 'model', message: `The model \`${name.slice(0, 200)}\` does not exist or you do not have access to it.` });
   }
+  requireModelAccess(principal, model, name);
   if (model.type !== type) {
     const what = type === 'chat' ? 'chat completions' : 'embeddings';
     throw new TollgateError('invalid_value', { param: 'model', message: `The model \`${name}\` does not support ${what}.` });
@@ -121,7 +123,7 @@ export async function chatCompletions(deps: GatewayDeps, request: FastifyRequest
   if (body.top_logprobs != null && body.logprobs !== true) {
     throw new TollgateError('invalid_value', { param: 'top_logprobs', message: "Invalid 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is used." });
   }
-  const model = resolveModel(deps, body.model, 'chat');
+  const model = resolveModel(deps, principal, body.model, 'chat');
   requireChatCapabilities(model, body);
   request.modelName = model.name;
   const estimate = estimateChat(deps, body, model);
@@ -164,7 +166,9 @@ export async function completeChat(
 
 /** Options for routing a chat request: fallback models must offer what the request uses. */
 export function chatInvokeOptions(deps: GatewayDeps, request: FastifyRequest, model: CatalogueModel, body: ChatRequest, signal: AbortSignal, startedAt: number): InvokeOptions {
+  const principal = principalOf(request);
   const accepts = (candidate: CatalogueModel) => {
+    if (!mayUseModel(principal, candidate)) return false;
     try {
       requireChatCapabilities(candidate, body);
       return true;
@@ -252,7 +256,7 @@ export async function embeddings(deps: GatewayDeps, request: FastifyRequest, rep
   const principal = principalOf(request);
   authorize(principal, 'embeddings');
   const body = parseRequest(embeddingsRequestSchema, request.body);
-  const model = resolveModel(deps, body.model, 'embeddings');
+  const model = resolveModel(deps, principal, body.model, 'embeddings');
   request.modelName = model.name;
   const encoding = encodingForModel(model.deployments[0]!.model);
   const promptTokens = embeddingInputs(body.input).reduce<number>((sum, input) => sum + (typeof input === 'string' ? encoding.count(input) : input.length), 0);
@@ -262,7 +266,8 @@ export async function embeddings(deps: GatewayDeps, request: FastifyRequest, rep
   const signal = clientSignal(reply);
   let done;
   try {
-    done = await invoke({ router: deps.router, model, requestId: request.id, clientHeaders: request.headers, signal, startedAt }, (provider, deployment, ctx) => {
+    const accepts = (candidate: CatalogueModel) => mayUseModel(principal, candidate);
+    done = await invoke({ router: deps.router, model, requestId: request.id, clientHeaders: request.headers, signal, startedAt, accepts }, (provider, deployment, ctx) => {
       if (!provider.embeddings) throw new TollgateError('invalid_value', { param: 'model', message: `The model \`${model.name}\` does not support embeddings.` });
       return provider.embeddings(body, deployment, ctx);
     });
@@ -281,15 +286,18 @@ function modelObject(model: CatalogueModel): Record<string, unknown> {
   return { id: model.name, object: 'model', created: model.created, owned_by: model.ownedBy };
 }
 
+/** The models the caller may use: the project's and the key's model permissions filter the list. */
 export async function listModels(deps: GatewayDeps, request: FastifyRequest): Promise<unknown> {
-  authorize(principalOf(request), 'models.read');
-  return { object: 'list', data: deps.catalogue.list().map(modelObject) };
+  const principal = principalOf(request);
+  authorize(principal, 'models.read');
+  return { object: 'list', data: deps.catalogue.list().filter((m) => mayUseModel(principal, m)).map(modelObject) };
 }
 
 export async function retrieveModel(deps: GatewayDeps, request: FastifyRequest): Promise<unknown> {
-  authorize(principalOf(request), 'models.read');
+  const principal = principalOf(request);
+  authorize(principal, 'models.read');
   const id = (request.params as { model: string }).model;
-  const model = deps.catalogue.list().find((m) => m.name === id);
+  const model = deps.catalogue.list().find((m) => m.name === id && mayUseModel(principal, m));
   if (!model) throw new TollgateError('model_not_found', { param: 'model', message: `The model '${id.slice(0, 200)}' does not exist` });
   return modelObject(model);
 }

@@ -183,7 +183,7 @@ export function responsesToChat(body: ResponsesRequest, lookup?: (id: string) =>
 export function responsesUsage(usage: Usage): ResponsesUsage {
   return {
     input_tokens: usage.prompt_tokens,
-    input_tokens_details: { cached_tokens: usage.prompt_tokens_details?.cached_tokens ?? 0 },
+    input_tokens_details: { cached_tokens: usage.prompt_tokens_details?.cached_tokens ?? 0, cache_write_tokens: usage.prompt_tokens_details?.cache_write_tokens ?? 0 },
     output_tokens: usage.completion_tokens,
     output_tokens_details: { reasoning_tokens: usage.completion_tokens_details?.reasoning_tokens ?? 0 },
     total_tokens: usage.total_tokens,
@@ -218,13 +218,18 @@ export function responseShell(id: string, body: ResponsesRequest, model: string,
     temperature: body.temperature ?? 1,
     text: { format: body.text?.format ?? { type: 'text' }, ...(body.text?.verbosity ? { verbosity: body.text.verbosity } : {}) },
     tool_choice: body.tool_choice ?? 'auto',
-    tools: body.tools ?? [],
+    tools: (body.tools ?? []).map(echoTool),
     top_p: body.top_p ?? 1,
     truncation: body.truncation ?? 'disabled',
-    usage: null,
-    user: body.user ?? null,
+    // OpenAI's document types `usage` and `user` as objects and strings: absent until known, or when not sent.
+    ...(body.user !== undefined ? { user: body.user } : {}),
     metadata: body.metadata ?? {},
   };
+}
+
+/** A function tool as OpenAI echoes it: `strict` and `parameters` always present, null when not sent. */
+function echoTool(tool: NonNullable<ResponsesRequest['tools']>[number]): unknown {
+  return tool.type === 'function' ? { ...tool, parameters: tool.parameters ?? null, strict: tool.strict ?? null } : tool;
 }
 
 /** A chat completion as a finished response object. */

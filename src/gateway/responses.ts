@@ -20,7 +20,7 @@ export async function responses(deps: GatewayDeps, items: ResponseItems, request
   // Items are remembered per project: one project never resolves another's references.
   const scope = principal.projectId ?? principal.keyId;
   const chat = responsesToChat(body, (id) => items.lookup(scope, id));
-  const model = resolveModel(deps, body.model, 'chat');
+  const model = resolveModel(deps, principal, body.model, 'chat');
   requireChatCapabilities(model, chat);
   request.modelName = model.name;
   const estimate = estimateChat(deps, chat, model);

@@ -53,6 +53,8 @@ const ROUTE_RULES: Record<string, SessionRule> = {
   [`POST ${P}/api_keys/:key_id`]: 'key_owner',
   [`DELETE ${P}/api_keys/:key_id`]: 'key_owner',
   [`POST ${P}/api_keys/:key_id/rotate`]: 'key_owner',
+  // Which models a project or a key may use is its Owners' decision; its members may read it.
+  [`GET ${P}/model_permissions`]: 'project_member',
   [`GET ${PL}/budget`]: 'owner',
   [`POST ${PL}/budget`]: 'owner',
   [`DELETE ${O}/users/:user_id`]: 'owner_or_self',

@@ -29,6 +29,8 @@ export interface ProjectsTable {
   created_at: Int;
   archived_at: NullableInt;
   updated_at: NullableInt;
+  /** JSON {"mode":"allow_list"|"deny_list","model_ids":[...]}; null = every model (migration 045). */
+  model_permissions?: string | null;
 }
 
 export interface ApiKeysTable {
@@ -62,6 +64,8 @@ export interface ApiKeysTable {
   revoked_reason: string | null;
   rotated_from_id: string | null;
   rotated_to_id: string | null;
+  /** JSON {"mode":"allow_list"|"deny_list","model_ids":[...]}; null = every model the project allows (migration 045). */
+  model_permissions?: string | null;
   /** End of a rotation grace period: the key stops working then. */
   revoke_at: NullableInt;
   rotation_notified_at: NullableInt;

@@ -42,7 +42,8 @@ describe('organizations, roles, invites and the operator', () => {
     const adaId = (await ada.call('GET', '/v1/me')).body.id;
     expect(key.body.created_by).toBe(adaId);
     const listed = await ada.call('GET', `/v1/organization/projects/${project.id}/api_keys`, undefined, { 'openai-organization': org.body.id });
-    expect(listed.body.data[0].owner).toEqual({ type: 'user', user: { object: 'organization.user', id: adaId, email: 'ada@example.com', name: null } });
+    expect(listed.body.data[0].owner).toEqual({ type: 'user', user: { object: 'organization.user', id: adaId, email: 'ada@example.com', name: '', created_at: expect.any(Number), role: 'owner' } });
+    expect(listed.body.data[0].owner_project_access).toBe('active');
     const sdk = new OpenAI({ baseURL: `${tg.url}/v1`, apiKey: key.body.value, maxRetries: 0 });
     const completion = await sdk.chat.completions.create({ model: 'tollgate-sim', messages: [{ role: 'user', content: 'echo: it works' }] });
     expect(completion.choices[0]!.message.content).toBe('it works');
@@ -86,7 +87,7 @@ describe('organizations, roles, invites and the operator', () => {
     const audit = await operator.call('GET', '/v1/organization/audit_logs', undefined, h);
     const operatorId = (await operator.call('GET', '/v1/me')).body.id;
     const grantEvent = audit.body.data.find((e: any) => e.type === 'credits.granted');
-    expect(grantEvent).toMatchObject({ actor: { type: 'user', id: operatorId, ip_address: '127.0.0.1' }, 'credits.granted': { amount_usd: '10.00' } });
+    expect(grantEvent).toMatchObject({ actor: { type: 'session', session: { user: { id: operatorId } }, id: operatorId, ip_address: '127.0.0.1' }, 'credits.granted': { amount_usd: '10.00' } });
     const tierEvent = audit.body.data.find((e: any) => e.type === 'tier.updated');
     expect(tierEvent).toMatchObject({ actor: { type: 'api_key' }, 'tier.updated': { changes: { tier: { from: 'free', to: 'tier-2' } } } });
     expect(audit.body.data.map((e: any) => e.type)).toEqual(expect.arrayContaining(['organization.created', 'api_key.created']));

@@ -15,6 +15,7 @@ import * as m030 from './030-append-only-ledger.js';
 import * as m031 from './031-payments-and-purchases.js';
 import * as m036 from './036-notification-outbox.js';
 import * as m037 from './037-spend-alerts.js';
+import * as m045 from './045-model-permissions.js';
 
 /**
  * The ordered list of migrations. Names sort in application order; a new
@@ -37,6 +38,7 @@ export const migrations: Record<string, Migration> = {
   '031-payments-and-purchases': m031,
   '036-notification-outbox': m036,
   '037-spend-alerts': m037,
+  '045-model-permissions': m045,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -73,7 +73,7 @@ withConfig(program.command('start').description('Start the server (creates the s
   .addOption(new Option('-p, --port <port>', 'port to listen on (default 8787)'))
   .addOption(new Option('-H, --host <host>', 'address to listen on (default 127.0.0.1)'))
   .addOption(new Option('-w, --workers <n>', 'worker processes sharing the port (default 1); more than 1 needs redis_url or PostgreSQL'))
-  .addHelpText('after', '\nExamples:\n  $ tollgate start --port 8787 --host 127.0.0.1 --data-dir ./data\n  $ TOLLGATE_REDIS_URL=redis://127.0.0.1:6379 tollgate start --workers 2')
+  .addHelpText('after', '\nExample:\n  $ tollgate start --port 8787 --host 127.0.0.1 --data-dir ./data\n\nOn several cores (the workers share state through Redis or PostgreSQL):\n  $ TOLLGATE_REDIS_URL=redis://127.0.0.1:6379 tollgate start --workers 2')
   .action((flags) =>
     run(async () => {
       const workers = flags.workers === undefined ? 1 : Number(flags.workers);

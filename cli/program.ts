@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { packageRoot } from '../src/common/package-root.js';
 import type { Config, LoadConfigOptions } from '../src/config/index.js';
+import { registerBillingCommands } from './billing.js';
 import { registerManagementCommands } from './manage.js';
 import { registerModelsCommand, registerProviderCommands } from './providers.js';
 import { estimateCommand } from './estimate.js';
@@ -127,6 +128,7 @@ export function buildProgram(): Command {
   program.addCommand(estimateCommand());
   program.addCommand(usageCommand());
   registerManagementCommands(program);
+  registerBillingCommands(program);
   for (const command of everyCommand(program)) command.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
   return program;
 }

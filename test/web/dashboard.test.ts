@@ -369,7 +369,16 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', { timeout: 120_000 },
   let organizationId = '';
   it('shows a Reader no billing controls', async () => {
     organizationId = (await asPage(page, 'GET', '/v1/me')).organizations[0].id;
-    await asPage(page, 'POST', '/v1/organization/invites', { email: 'rita@example.com', role: 'reader' });
+    await page.getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('table', { name: 'Members' }).getByRole('cell', { name: PERSON }).waitFor();
+    await page.getByRole('button', { name: 'Invite member' }).click();
+    const invite = page.getByRole('dialog', { name: 'Invite a member' });
+    await invite.getByLabel('Email address').fill('rita@example.com');
+    await invite.getByLabel('Role').selectOption('reader');
+    await check('members-invite');
+    await invite.getByRole('button', { name: 'Send invite' }).click();
+    await page.getByText('rita@example.com as Reader').waitFor();
+    await check('members');
     const link = linkIn(await smtp.next('rita@example.com', /invited/));
     const reader = await newPage();
     await reader.goto(link);
@@ -387,6 +396,10 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', { timeout: 120_000 },
     expect(await reader.getByTestId('credit-balance').count()).toBe(0);
     expect(await reader.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
     expect(await reader.getByRole('link', { name: 'Operator' }).count()).toBe(0);
+    await reader.getByRole('link', { name: 'Members' }).click();
+    await reader.getByRole('table', { name: 'Members' }).getByRole('cell', { name: 'rita@example.com' }).waitFor();
+    expect(await reader.getByRole('button', { name: 'Invite member' }).count()).toBe(0);
+    expect(await reader.getByRole('button', { name: `Remove ${PERSON}` }).count()).toBe(0);
     // and the API behind them refuses the Reader too
     const refused = await reader.request.get('/v1/organization/credits');
     expect(refused.status()).toBe(403);

@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import OpenAI from 'openai';
+import { Secret, TOTP } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIdp, type TestIdp } from '../helpers/oidc.js';
@@ -438,9 +439,25 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', { timeout: 120_000 },
     const me = await asPage(sso, 'GET', '/v1/me');
     expect(me).toMatchObject({ email: 'grace@example.com', name: 'Grace Hopper', email_verified: true });
     await check('sso-signed-in', sso);
+
+    // With an authenticator app on, SSO stops at the second factor: a recovery code finishes it.
+    const enrollment = await asPage(sso, 'POST', '/v1/me/totp');
+    const code = new TOTP({ secret: Secret.fromBase32(enrollment.secret), digits: enrollment.digits ?? 6, period: enrollment.period ?? 30 }).generate();
+    const { recovery_codes: recovery } = await asPage(sso, 'POST', '/v1/me/totp/confirm', { code });
     await sso.getByRole('button', { name: 'Sign out' }).click();
     await sso.getByRole('heading', { name: 'Sign in to Tollgate' }).waitFor();
     expect((await sso.request.get('/v1/me')).status()).toBe(401);
+    await sso.getByLabel('Email address').fill('grace@example.com');
+    await sso.getByRole('link', { name: 'Continue with Acme SSO' }).click();
+    await sso.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+    await check('second-factor', sso);
+    await sso.getByRole('button', { name: 'Use a recovery code' }).click();
+    await sso.getByLabel('Recovery code').fill(recovery[0]);
+    await sso.getByRole('button', { name: 'Verify' }).click();
+    await sso.getByRole('heading', { name: 'Create your organization' }).waitFor();
+    expect((await asPage(sso, 'GET', '/v1/me')).email).toBe('grace@example.com');
+    await sso.getByRole('button', { name: 'Sign out' }).click();
+    await sso.getByRole('heading', { name: 'Sign in to Tollgate' }).waitFor();
     await sso.context().close();
   });
 

@@ -371,7 +371,7 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', { timeout: 120_000 },
   it('shows a Reader no billing controls', async () => {
     organizationId = (await asPage(page, 'GET', '/v1/me')).organizations[0].id;
     await page.getByRole('link', { name: 'Members' }).click();
-    await page.getByRole('table', { name: 'Members' }).getByRole('cell', { name: PERSON }).waitFor();
+    await page.getByRole('table', { name: 'Members' }).getByRole('cell', { name: PERSON, exact: true }).waitFor();
     await page.getByRole('button', { name: 'Invite member' }).click();
     const invite = page.getByRole('dialog', { name: 'Invite a member' });
     await invite.getByLabel('Email address').fill('rita@example.com');
@@ -398,7 +398,7 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', { timeout: 120_000 },
     expect(await reader.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
     expect(await reader.getByRole('link', { name: 'Operator' }).count()).toBe(0);
     await reader.getByRole('link', { name: 'Members' }).click();
-    await reader.getByRole('table', { name: 'Members' }).getByRole('cell', { name: 'rita@example.com' }).waitFor();
+    await reader.getByRole('table', { name: 'Members' }).getByRole('cell', { name: 'rita@example.com', exact: true }).waitFor();
     expect(await reader.getByRole('button', { name: 'Invite member' }).count()).toBe(0);
     expect(await reader.getByRole('button', { name: `Remove ${PERSON}` }).count()).toBe(0);
     // and the API behind them refuses the Reader too

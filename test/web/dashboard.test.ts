@@ -380,7 +380,7 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', { timeout: 120_000 },
     await invite.getByRole('button', { name: 'Send invite' }).click();
     await page.getByText('rita@example.com as Reader').waitFor();
     await check('members');
-    const link = linkIn(await smtp.next('rita@example.com', /invited/));
+    const link = linkIn(await smtp.next('rita@example.com', /invited/, 60_000)); // mail is slow on a loaded machine
     const reader = await newPage();
     await reader.goto(link);
     await reader.getByRole('heading', { name: 'Join Ada Lab' }).waitFor();

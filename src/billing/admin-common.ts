@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { TollgateError } from '../common/errors.js';
-import { formatUsdExact, parseUsd } from '../common/money.js';
+import { formatUsd, formatUsdExact, MAX_REQUEST_PICOS, parseUsd } from '../common/money.js';
 import type { KeyPrincipal } from '../control/index.js';
 import type { Database } from '../store/index.js';
 
@@ -11,15 +11,21 @@ export const usdText = formatUsdExact;
 /** A USD amount in a request: decimal text ("1.50") or a JSON number; never a float in arithmetic. */
 export const usdInput = z.union([z.string().regex(/^\d+(\.\d{1,12})?$/, 'a USD amount such as "1.50"'), z.number().nonnegative().finite()]).transform((v, ctx) => {
   try {
-    return parseUsd(typeof v === 'number' ? v.toFixed(12).replace(/\.?0+$/, '') : v);
+    const picos = parseUsd(typeof v === 'number' ? v.toFixed(12).replace(/\.?0+$/, '') : v);
+    if (picos > MAX_REQUEST_PICOS) throw new RangeError('too large');
+    return picos;
   } catch {
-    ctx.addIssue({ code: 'custom', message: 'a USD amount with at most 12 decimals' });
+    ctx.addIssue({ code: 'custom', message: `a USD amount with at most 12 decimals, at most ${formatUsd(MAX_REQUEST_PICOS, 0)}` });
     return z.NEVER;
   }
 });
 
 /** A signed USD amount in a request ("-2.50"): for adjustments, which may take money away. */
-export const signedUsdInput = z.string().regex(/^-?\d+(\.\d{1,12})?$/, 'a USD amount such as "-2.50"').transform((v) => parseUsd(v));
+export const signedUsdInput = z
+  .string()
+  .regex(/^-?\d+(\.\d{1,12})?$/, 'a USD amount such as "-2.50"')
+  .transform((v) => parseUsd(v))
+  .refine((picos) => picos <= MAX_REQUEST_PICOS && picos >= -MAX_REQUEST_PICOS, `at most ${formatUsd(MAX_REQUEST_PICOS, 0)} either way`);
 
 export const thresholdsInput = z.array(z.number().int().min(1).max(1000)).max(20);
 

@@ -13,6 +13,13 @@ export type Picos = bigint;
 export const PICOS_PER_USD = 1_000_000_000_000n;
 export const PICOS_PER_MICRO = 1_000_000n;
 
+/**
+ * The largest amount a request may set (a budget, a spend limit or alert, a
+ * grant): $1,000,000. Stored counters are signed 64-bit (±$9.2M); this bound
+ * leaves room for a month's spend on top of any limit, so no sum overflows.
+ */
+export const MAX_REQUEST_PICOS = 1_000_000n * PICOS_PER_USD;
+
 /** Parses a decimal USD amount given as text ("1.65", "0.000001") exactly. */
 export function parseUsd(text: string): Picos {
   const match = /^(-)?(\d+)(?:\.(\d{1,12}))?$/.exec(text.trim());

@@ -3,7 +3,7 @@ import { op, parseBody, parseQuery, type Operation, type OperationContext } from
 import { effectiveBudget, monthOf, readBudget, readSpent, writeBudget, type BudgetScope } from '../billing/budgets.js';
 import { TollgateError } from '../common/errors.js';
 import { newId } from '../common/ids.js';
-import { formatUsd, PICOS_PER_USD, type Picos } from '../common/money.js';
+import { formatUsd, MAX_REQUEST_PICOS, PICOS_PER_USD, type Picos } from '../common/money.js';
 import { recordAudit } from '../control/index.js';
 
 /**
@@ -14,7 +14,7 @@ import { recordAudit } from '../control/index.js';
  * per month when the spend reaches it (`notices/crossings.ts`).
  */
 const PICOS_PER_CENT = PICOS_PER_USD / 100n;
-const MAX_CENTS = 100_000_000_000; // $1bn
+const MAX_CENTS = Number(MAX_REQUEST_PICOS / (PICOS_PER_USD / 100n)); // $1M, the bound of every amount a request sets
 export const MAX_ALERTS = 20;
 
 const money = { currency: z.literal('USD'), interval: z.literal('month') };

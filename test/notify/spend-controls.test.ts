@@ -65,6 +65,13 @@ describe('spend limits, spend alerts and the notices they raise', () => {
     expect([weekly.status, weekly.body.error.param]).toEqual([400, 'interval']);
     const noMail = await admin('POST', '/v1/organization/spend_alerts', { threshold_amount: 10, currency: 'USD', interval: 'month', notification_channel: { type: 'email', recipients: ['not an address'] } });
     expect([noMail.status, noMail.body.error.param]).toEqual([400, 'notification_channel.recipients[0]']);
+    // Amounts are bounded ($1M) below what a 64-bit picodollar counter holds: a 400, not a store overflow.
+    const huge = await admin('POST', `/v1/organization/projects/${tg.projectId}/spend_limit`, { threshold_amount: 100_000_000_000, currency: 'USD', interval: 'month' });
+    expect([huge.status, huge.body.error.param]).toEqual([400, 'threshold_amount']);
+    const hugeBudget = await admin('POST', '/v1/organization/budget', { monthly_limit_usd: '99999999999' });
+    expect([hugeBudget.status, hugeBudget.body.error.param]).toEqual([400, 'monthly_limit_usd']);
+    const million = await admin('POST', '/v1/organization/spend_limit', { threshold_amount: 100_000_000, currency: 'USD', interval: 'month' });
+    expect([million.status, million.body.threshold_amount]).toEqual([200, 100_000_000]);
   });
 
   it('creates, pages through, updates and deletes spend alerts with the SDK', async () => {

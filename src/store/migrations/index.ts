@@ -16,6 +16,7 @@ import * as m031 from './031-payments-and-purchases.js';
 import * as m036 from './036-notification-outbox.js';
 import * as m037 from './037-spend-alerts.js';
 import * as m045 from './045-model-permissions.js';
+import * as m046 from './046-usage-attribution.js';
 
 /**
  * The ordered list of migrations. Names sort in application order; a new
@@ -39,6 +40,7 @@ export const migrations: Record<string, Migration> = {
   '036-notification-outbox': m036,
   '037-spend-alerts': m037,
   '045-model-permissions': m045,
+  '046-usage-attribution': m046,
 };
 
 export const migrationProvider: MigrationProvider = {

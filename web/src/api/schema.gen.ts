@@ -2712,10 +2712,14 @@ export interface paths {
           start_time: number;
           end_time?: number;
           bucket_width?: "1m" | "1h" | "1d";
-          "group_by[]"?: Array<"project_id" | "api_key_id" | "model" | "line_item">;
+          "group_by[]"?: Array<string>;
           "project_ids[]"?: Array<string>;
           "api_key_ids[]"?: Array<string>;
           "models[]"?: Array<string>;
+          "end_users[]"?: Array<string>;
+          metadata?: {
+            [key: string]: unknown;
+          };
           limit?: number;
           page?: string;
         };
@@ -2743,6 +2747,12 @@ export interface paths {
                   line_item: string | null;
                   project_id: string | null;
                   api_key_id: string | null;
+                  /** With group_by end_user: the requests' `user`. */
+                  end_user?: string | null;
+                  /** With group_by metadata.<key>: that key and its value. */
+                  metadata?: {
+                    [key: string]: unknown;
+                  };
                 }>;
               }>;
               has_more: boolean;
@@ -6086,10 +6096,14 @@ export interface paths {
           start_time: number;
           end_time?: number;
           bucket_width?: "1m" | "1h" | "1d";
-          "group_by[]"?: Array<"project_id" | "api_key_id" | "model" | "line_item">;
+          "group_by[]"?: Array<string>;
           "project_ids[]"?: Array<string>;
           "api_key_ids[]"?: Array<string>;
           "models[]"?: Array<string>;
+          "end_users[]"?: Array<string>;
+          metadata?: {
+            [key: string]: unknown;
+          };
           limit?: number;
           page?: string;
         };
@@ -6123,6 +6137,12 @@ export interface paths {
                   project_id: string | null;
                   api_key_id: string | null;
                   model: string | null;
+                  /** With group_by end_user: the requests' `user`. */
+                  end_user?: string | null;
+                  /** With group_by metadata.<key>: that key and its value. */
+                  metadata?: {
+                    [key: string]: unknown;
+                  };
                 }>;
               }>;
               has_more: boolean;
@@ -6176,10 +6196,14 @@ export interface paths {
           start_time: number;
           end_time?: number;
           bucket_width?: "1m" | "1h" | "1d";
-          "group_by[]"?: Array<"project_id" | "api_key_id" | "model" | "line_item">;
+          "group_by[]"?: Array<string>;
           "project_ids[]"?: Array<string>;
           "api_key_ids[]"?: Array<string>;
           "models[]"?: Array<string>;
+          "end_users[]"?: Array<string>;
+          metadata?: {
+            [key: string]: unknown;
+          };
           limit?: number;
           page?: string;
         };
@@ -6204,6 +6228,12 @@ export interface paths {
                   project_id: string | null;
                   api_key_id: string | null;
                   model: string | null;
+                  /** With group_by end_user: the requests' `user`. */
+                  end_user?: string | null;
+                  /** With group_by metadata.<key>: that key and its value. */
+                  metadata?: {
+                    [key: string]: unknown;
+                  };
                 }>;
               }>;
               has_more: boolean;
@@ -6299,6 +6329,12 @@ export interface paths {
                 status: "ok" | "error" | "aborted";
                 http_status: number;
                 error_code: string | null;
+                /** The request's `user`. */
+                end_user: string | null;
+                /** The request's `metadata`. */
+                metadata: {
+                  [key: string]: unknown;
+                } | null;
               }>;
               first_id: string | null;
               last_id: string | null;

@@ -1,5 +1,5 @@
 import { OPERATIONS, OPERATOR_OPERATIONS, operationById, runOperation } from '../src/admin/index.js';
-import { onboardOrganization } from '../src/billing/index.js';
+import { budgetDefaults, onboardOrganization } from '../src/billing/index.js';
 import { parseUsd } from '../src/common/money.js';
 import { createIdentity } from '../src/identity/index.js';
 import { createMailer } from '../src/notify/index.js';
@@ -84,7 +84,15 @@ export async function localAdminClient(config: Config, organization?: string): P
     }
     const keys = createKeyService({ db: store.db, secret, clock: systemClock });
     const events = config.redis_url ? await createRedisKeyEvents({ url: config.redis_url, prefix: config.redis_prefix, logger }) : createLocalKeyEvents();
-    const deps: ControlDeps = { db: store.db, clock: systemClock, keys, events, secret };
+    const deps: ControlDeps = {
+      db: store.db,
+      clock: systemClock,
+      keys,
+      events,
+      secret,
+      // Running servers pick up a changed budget within limits.policy_cache_ms.
+      notices: { allowPrivateWebhooks: config.notifications.webhook_allow_private_addresses, invalidatePolicies: () => {}, budgetDefaults: budgetDefaults(config.billing.budget_defaults) },
+    };
     // Whoever runs the CLI on the store's machine is the operator.
     const shell = { type: 'cli', id: null, ip: null, userAgent: 'tollgate-cli', operator: true } as const;
     const onboard = (db: typeof store.db, id: string, now: number) => onboardOrganization(db, id, { tier: config.limits.new_organization_tier, trialGrant: parseUsd(config.billing.trial_grant_usd), now });

@@ -77,9 +77,12 @@ withConfig(program.command('start').description('Start the server (creates the s
     run(async () => {
       const config = configFrom(flags);
       const { startTollgate } = await import('../src/tollgate.js');
-      const { firstRunBanner } = await import('../src/banner.js');
+      const { firstRunBanner, showFirstRunBanner } = await import('../src/banner.js');
       const tollgate = await startTollgate(config);
-      if (tollgate.bootstrapped) process.stdout.write(firstRunBanner(tollgate.bootstrapped, tollgate.url, config.public_url ?? tollgate.url));
+      if (tollgate.bootstrapped) {
+        const text = firstRunBanner(tollgate.bootstrapped, tollgate.url, config.public_url ?? tollgate.url);
+        showFirstRunBanner(text, { stdout: process.stdout, dataDir: config.data_dir, logger: tollgate.services.logger });
+      }
       tollgate.services.logger.info({ url: tollgate.url }, `Tollgate listening on ${tollgate.url}`);
       const stop = (signal: string) => {
         tollgate.services.logger.info({ signal }, 'signal received');

@@ -1,3 +1,6 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
 import type { BootstrapResult } from './control/index.js';
 import { SIM_CHAT_MODEL } from './providers/index.js';
 
@@ -12,6 +15,11 @@ export function firstRunBanner(result: BootstrapResult, baseUrl: string, publicU
    Admin key   (admin API only):     ${result.adminKey}
    Project key (organization "${result.organizationName}", project "${result.projectName}"):
                                      ${result.projectKey}
+
+ Keep the project key in your shell for the README's examples:
+
+export TOLLGATE_KEY=${result.projectKey}
+export TOLLGATE_ADMIN_KEY=${result.adminKey}
 
  First call (the built-in simulator model needs no provider):
 
@@ -44,4 +52,26 @@ function setupLines(token: string, publicUrl: string, baseUrl: string): string {
 curl -s ${baseUrl}/v1/auth/setup -H "Content-Type: application/json" \\
   -d '{"token":"${token}","email":"you@example.com","password":"<12+ characters>"}'
 `;
+}
+
+/** The file the banner goes to when no person is watching the terminal. */
+export const BANNER_FILE = 'first-start-keys.txt';
+
+/**
+ * Shows the first-start banner to a person, never to a log collector: on a
+ * terminal it is written there; otherwise (a container, a service manager,
+ * a pipe) it goes to a file only this user can read, in the data directory,
+ * and the log says where that file is, not what it holds.
+ */
+export function showFirstRunBanner(text: string, options: { stdout: { isTTY?: boolean; write(text: string): unknown }; dataDir: string; logger: Logger }): { file: string | null } {
+  if (options.stdout.isTTY) {
+    options.stdout.write(text);
+    return { file: null };
+  }
+  mkdirSync(options.dataDir, { recursive: true });
+  const file = resolve(options.dataDir, BANNER_FILE);
+  writeFileSync(file, text, { mode: 0o600 });
+  chmodSync(file, 0o600); // an older file keeps its mode on overwrite
+  options.logger.warn({ file }, 'first start: the admin and project keys (shown once) are in this file, readable by this user only, because stdout is not a terminal; store them and delete the file');
+  return { file };
 }

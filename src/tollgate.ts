@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './common/clock.js';
 import type { Config } from './config/index.js';
 import { managementRoutes, publicRoutes } from './admin/index.js';
-import { billingAdminRoutes, budgetDefaults, createBilling, onboardOrganization, paymentRoutes, purchaseBounds, stripeWebhookRoutes, type Billing } from './billing/index.js';
+import { billingAdminRoutes, budgetDefaults, createBilling, documentRoutes, onboardOrganization, paymentRoutes, purchaseBounds, stripeWebhookRoutes, type Billing } from './billing/index.js';
 import { parseUsd } from './common/money.js';
 import { bootstrap, createKeyService, openKeyManagement, type BootstrapResult, type KeyManagement, type KeyService } from './control/index.js';
 import type { Admission } from './gateway/index.js';
@@ -128,7 +128,14 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     if (fromEnv.skipped.length > 0) logger.warn({ providers: fromEnv.skipped }, 'environment keys set for provider kinds this build does not have');
     config = fromEnv.config;
     // Keys set through another instance reach this one within the interval.
-    providers = createProviderRegistry(config, clock, env, await credentials.loadAll(), { loadAll: credentials.loadAll, intervalMs: 10_000 });
+    const stored = await credentials.loadAll();
+    for (const [id, provider] of Object.entries(config.providers)) {
+      // Said once at start, not at the first failed call: the upstream would answer 401 to every request.
+      if (provider.api_key_env && !env[provider.api_key_env] && !provider.api_key && !stored.has(id)) {
+        logger.warn({ provider: id, api_key_env: provider.api_key_env }, `provider ${id}: ${provider.api_key_env} is not set and no key is stored (tollgate providers set-key ${id}); its calls go without a key`);
+      }
+    }
+    providers = createProviderRegistry(config, clock, env, stored, { loadAll: credentials.loadAll, intervalMs: 10_000 });
     const catalogue = createCatalogue(config, providers, clock.now());
     const prices = createPriceCatalogue(config.pricing.models);
     const metrics = createMetrics();
@@ -158,6 +165,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
     const signInRoutes = [...secondFactor.routes, ...sso.routes];
     billing = createBilling({ config, db: store.db, clock, logger, invalidate: limits.policies.invalidate });
     notices = createNotices({ config, db: store.db, clock, logger, mailer, secret });
+    management.control.notices = { allowPrivateWebhooks: config.notifications.webhook_allow_private_addresses, invalidatePolicies: limits.policies.invalidate, budgetDefaults: budgetDefaults(config.billing.budget_defaults) };
     const services: Services = { config, logger, clock, secret, store, keys, providers, catalogue, router, prices, admission: limits.admission, limits, recorder, usageMaintenance, management, mailer, identity, billing, notices };
     const app = await buildApp({
       logger,
@@ -175,6 +183,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
         limitsAdminRoutes({ db: store.db, clock, catalogue, limits, control: management.control }),
         billingAdminRoutes({ db: store.db, clock, limits, keys, config, authority: billing.authority }),
         paymentRoutes(billing),
+        documentRoutes({ db: store.db, clock, authority: billing.authority, issuer: config.billing.issuer_name }),
         providerCredentialRoutes({ db: store.db, providers, credentials, clock }),
         peopleAdminRoutes({ control: management.control, identity: identity.deps }),
       ],

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, startServerChild } from './helpers/child.js';
@@ -10,10 +12,17 @@ describe('tollgate start, as a newcomer runs it', () => {
   const dir = tempDir();
   afterAll(() => dir.remove());
 
-  it('prints both keys once with a curl command that works exactly as printed', async () => {
+  it('shows both keys once, outside the log, with a curl command that works exactly as printed', async () => {
     const server = await startServerChild(['--data-dir', dir.path]);
     try {
-      const out = server.stdout();
+      // stdout is not a terminal: the keys go to a file only this user reads, and the log names it.
+      expect(server.stdout()).not.toMatch(/sk-(proj|admin)-/);
+      for (const line of server.stdout().trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+      const file = /"file":"([^"]+)"/.exec(server.stdout())![1]!;
+      expect(file).toBe(join(dir.path, 'first-start-keys.txt'));
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const out = server.banner();
+      expect(out).toMatch(/^export TOLLGATE_KEY=sk-proj-[0-9A-Za-z]{49}$/m);
       expect(out).toMatch(/Admin key .*sk-admin-[0-9A-Za-z]{49}/);
       expect(out).toMatch(/sk-proj-[0-9A-Za-z]{49}/);
       expect(out).toContain('new OpenAI({ baseURL: "' + server.url + '/v1"');
@@ -53,7 +62,7 @@ describe('graceful shutdown', () => {
     const dir = tempDir();
     const server = await startServerChild(['--data-dir', dir.path]);
     try {
-      const key = /sk-proj-[0-9A-Za-z]{49}/.exec(server.stdout())![0];
+      const key = /sk-proj-[0-9A-Za-z]{49}/.exec(server.banner())![0];
       const words = Array.from({ length: 20 }, (_, i) => `w${i}`).join(' ');
       const res = await fetch(`${server.url}/v1/chat/completions`, {
         method: 'POST',

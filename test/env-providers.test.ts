@@ -1,6 +1,8 @@
 import OpenAI from 'openai';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { providerKindAvailable } from '../src/providers/index.js';
+import { DEFAULT_PRICES } from '../src/pricing/defaults.js';
+import { PRESETS, providerKindAvailable } from '../src/providers/index.js';
 import { chatCompletion, sendJson, startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { startTestTollgate } from './helpers/tollgate.js';
 
@@ -20,6 +22,40 @@ describe('providers from well-known environment keys', () => {
     });
   });
   afterAll(() => upstream.close());
+
+  it('every model the default price table knows is routable once its provider has a key', async () => {
+    const env = Object.fromEntries(PRESETS.map((preset) => [preset.keyEnv, `sk-env-${preset.id}`]));
+    const tg = await startTestTollgate({}, { env });
+    try {
+      const ids = await modelIds(tg.url, tg.projectKey);
+      const priced = Object.keys(DEFAULT_PRICES);
+      expect(priced).toContain('gpt-5.4-nano');
+      const offered = new Set(PRESETS.filter((p) => providerKindAvailable(p.kind)).flatMap((p) => p.models.map((m) => m.name)));
+      for (const model of priced.filter((m) => !m.startsWith('tollgate-sim'))) {
+        expect(offered, `${model} has a price but no provider preset`).toContain(model);
+        expect(ids).toContain(model);
+      }
+      const answer = await fetch(`${tg.url}/v1/models/gpt-5.4-nano`, { headers: { authorization: `Bearer ${tg.projectKey}` } });
+      expect(await answer.json()).toMatchObject({ id: 'gpt-5.4-nano', object: 'model', owned_by: 'openai' });
+    } finally {
+      await tg.stop();
+    }
+  });
+
+  it('warns at start about a provider whose key variable is unset, naming the variable, never a key', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const providers = { local: { kind: 'openai', base_url: upstream.baseUrl + '/v1', api_key_env: 'LOCAL_API_KEY' }, keyed: { kind: 'openai', base_url: upstream.baseUrl + '/v1', api_key_env: 'KEYED_API_KEY' } };
+    const tg = await startTestTollgate({ providers }, { env: { KEYED_API_KEY: 'sk-keyed-secret' }, logger });
+    try {
+      const warnings = lines.map((l) => JSON.parse(l)).filter((l) => l.level === 40 && l.api_key_env);
+      expect(warnings).toEqual([expect.objectContaining({ provider: 'local', api_key_env: 'LOCAL_API_KEY' })]);
+      expect(warnings[0].msg).toContain('LOCAL_API_KEY is not set');
+      expect(lines.join('\n')).not.toContain('sk-keyed-secret');
+    } finally {
+      await tg.stop();
+    }
+  });
 
   it('OPENAI_BASE_URL points the openai provider at a compatible server, whose models it lists', async () => {
     const tg = await startTestTollgate({}, { env: { OPENAI_API_KEY: 'sk-env-openai-key', OPENAI_BASE_URL: upstream.baseUrl } });
@@ -73,17 +109,22 @@ describe('providers from well-known environment keys', () => {
     }
   });
 
-  it('registers ANTHROPIC_API_KEY and GEMINI_API_KEY providers by kind, once this build has those kinds', async () => {
+  it('registers ANTHROPIC_API_KEY and GEMINI_API_KEY providers by kind', async () => {
+    expect(providerKindAvailable('anthropic')).toBe(true);
+    expect(providerKindAvailable('gemini')).toBe(true);
+    const without = await startTestTollgate({}, { env: {} });
+    try {
+      const ids = await modelIds(without.url, without.projectKey);
+      expect(ids).not.toContain('claude-sonnet-4-5');
+      expect(ids).not.toContain('gemini-2.5-flash');
+    } finally {
+      await without.stop();
+    }
     const tg = await startTestTollgate({}, { env: { ANTHROPIC_API_KEY: 'sk-ant', GEMINI_API_KEY: 'g-key' } });
     try {
       const ids = await modelIds(tg.url, tg.projectKey);
-      for (const [kind, model] of [
-        ['anthropic', 'claude-sonnet-4-5'],
-        ['gemini', 'gemini-2.5-flash'],
-      ] as const) {
-        if (providerKindAvailable(kind)) expect(ids).toContain(model);
-        else expect(ids).not.toContain(model);
-      }
+      expect(ids).toContain('claude-sonnet-4-5');
+      expect(ids).toContain('gemini-2.5-flash');
     } finally {
       await tg.stop();
     }

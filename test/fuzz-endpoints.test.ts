@@ -1,11 +1,15 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fuzzSettings } from './fuzz/seed.js';
 import { startTestTollgate, type TestTollgate } from './helpers/tollgate.js';
 
 /**
- * Random and malformed requests at every /v1 endpoint: the answer is a
- * success or an OpenAI-shaped 4xx (all four keys), never a 500.
+ * Random and malformed requests at the inference endpoints, with generators
+ * that know their request shapes: the answer is a success or an OpenAI-shaped
+ * 4xx (all four keys), never a 500. Every route is fuzzed by fuzz/every-route;
+ * the seed is printed and TOLLGATE_FUZZ_SEED replays it.
  */
+const { seed } = fuzzSettings(1);
 const ENDPOINTS = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/responses'];
 
 const anyValue = fc.jsonValue({ maxDepth: 3 });
@@ -90,27 +94,28 @@ function expectNoServerError(status: number, body: string, what: string): void {
   expect(typeof parsed.error.message).toBe('string');
 }
 
-describe('fuzzing every /v1 endpoint', () => {
+describe(`fuzzing the inference endpoints (seed ${seed})`, () => {
   let tg: TestTollgate;
   beforeAll(async () => {
-    tg = await startTestTollgate();
+    console.log(`fuzzing the inference endpoints: seed ${seed} (replay with TOLLGATE_FUZZ_SEED=${seed})`);
+    tg = await startTestTollgate({}, { env: {} });
   });
   afterAll(() => tg.stop());
 
   const post = (url: string, payload: string, contentType = 'application/json') =>
     tg.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${tg.projectKey}`, 'content-type': contentType }, payload });
 
-  it('answers random JSON values with 4xx errors, never a 500', async () => {
+  it('answers random JSON values with 4xx errors, never a 500', { timeout: 180_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...ENDPOINTS), anyValue, async (url, value) => {
         const res = await post(url, JSON.stringify(value));
         expectNoServerError(res.statusCode, res.body, `${url} ${JSON.stringify(value).slice(0, 200)}`);
       }),
-      { numRuns: 300 },
+      { numRuns: 300, seed },
     );
   });
 
-  it('answers random request-shaped bodies with a success or a 4xx, never a 500', async () => {
+  it('answers random request-shaped bodies with a success or a 4xx, never a 500', { timeout: 180_000 }, async () => {
     const statuses = new Set<number>();
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...ENDPOINTS), fc.oneof(requestBody, mutation.map((m) => ({ valid: true, m }))), async (url, generated) => {
@@ -119,13 +124,13 @@ describe('fuzzing every /v1 endpoint', () => {
         statuses.add(res.statusCode);
         expectNoServerError(res.statusCode, res.body, `${url} ${JSON.stringify(body).slice(0, 300)}`);
       }),
-      { numRuns: 400 },
+      { numRuns: 400, seed },
     );
     // The generator reaches past validation: some requests are served, others refused for several reasons.
     expect([...statuses]).toEqual(expect.arrayContaining([200, 400]));
   });
 
-  it('answers malformed bodies with 400 invalid JSON', async () => {
+  it('answers malformed bodies with 400 invalid JSON', { timeout: 180_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...ENDPOINTS), fc.string({ minLength: 1, maxLength: 60 }), fc.constantFrom('application/json', 'text/plain'), async (url, raw, type) => {
         fc.pre(!isJson(raw));
@@ -133,17 +138,17 @@ describe('fuzzing every /v1 endpoint', () => {
         expectNoServerError(res.statusCode, res.body, `${url} ${raw}`);
         expect(res.statusCode).toBe(400);
       }),
-      { numRuns: 200 },
+      { numRuns: 200, seed },
     );
   });
 
-  it('answers random model ids on GET /v1/models/{id} with the model or a 404', async () => {
+  it('answers random model ids on GET /v1/models/{id} with the model or a 404', { timeout: 180_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 40 }), async (id) => {
         const res = await tg.app.inject({ method: 'GET', url: `/v1/models/${encodeURIComponent(id)}`, headers: { authorization: `Bearer ${tg.projectKey}` } });
         expectNoServerError(res.statusCode, res.body, `GET /v1/models/${id}`);
       }),
-      { numRuns: 100 },
+      { numRuns: 100, seed },
     );
   });
 });

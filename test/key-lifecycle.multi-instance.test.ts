@@ -15,7 +15,7 @@ async function startPeer(settings: Record<string, unknown>): Promise<{ tollgate:
     env: {},
     overrides: { data_dir: dir.path, server: { port: 0 }, log: { level: 'silent' }, secret: 'test-secret-test-secret-test-secret-0123', ...settings },
   });
-  const tollgate = await startTollgate(config, { logger: pino({ level: 'silent' }) });
+  const tollgate = await startTollgate(config, { logger: pino({ level: 'silent' }), env: {} });
   return { tollgate, stop: async () => (await tollgate.close(), dir.remove()) };
 }
 
@@ -85,7 +85,7 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)(`key revocation and rotation across
 });
 
 describe.skipIf(!POSTGRES_URL)(`revocation without Redis: store re-validation${postgresSkipReason}`, () => {
-  it('reaches a second instance on its next re-validation', async () => {
+  it('reaches a second instance on its next re-validation', { timeout: 120_000 }, async () => {
     const database = await createPostgresDatabase();
     const settings = { database_url: database.url, keys: { revalidate_interval_ms: 200 } };
     const a = await startTestTollgate(settings);

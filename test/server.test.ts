@@ -20,12 +20,25 @@ describe('server basics and the OpenAI error contract', () => {
     expect(await res.json()).toEqual({
       error: {
         message:
-          "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+          "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). Create a project key (sk-proj-...) on this Tollgate's dashboard, page API keys (/api-keys), or with `tollgate keys create`; the first start shows one.",
         type: 'invalid_request_error',
         param: null,
         code: null,
       },
     });
+  });
+
+  it('takes `Bearer ` with an unset variable behind it as no key, and says where keys come from', async () => {
+    const res = await chat({ authorization: 'Bearer ' });
+    expect(res.status).toBe(401);
+    const body = (await res.json()) as { error: { message: string; code: string | null } };
+    expect(body.error.code).toBeNull();
+    expect(body.error.message).toMatch(/^You didn't provide an API key\./);
+    // The place named exists: the dashboard's API keys page.
+    expect(body.error.message).toContain('(/api-keys)');
+    const page = await fetch(`${tg.url}/api-keys`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
   });
 
   it('answers a wrong key with invalid_api_key, the key masked OpenAI-style', async () => {
@@ -37,7 +50,7 @@ describe('server basics and the OpenAI error contract', () => {
     expect(body.error.type).toBe('invalid_request_error');
     expect(body.error.param).toBeNull();
     const masked = `${wrong.slice(0, 8)}${'*'.repeat(wrong.length - 12)}ZZZZ`;
-    expect(body.error.message).toBe(`Incorrect API key provided: ${masked}. You can find your API keys in your Tollgate organization settings.`);
+    expect(body.error.message).toBe(`Incorrect API key provided: ${masked}. Create a project key (sk-proj-...) on this Tollgate's dashboard, page API keys (/api-keys), or with \`tollgate keys create\`; the first start shows one.`);
     expect(JSON.stringify(body)).not.toContain(wrong);
   });
 

@@ -82,7 +82,7 @@ describe.skipIf(!POSTGRES_URL)(`PostgreSQL${postgresSkipReason}`, () => {
         (dir) =>
           loadConfig({ env: {}, overrides: { data_dir: dir.path, database_url: db.url, secret: 's'.repeat(40), server: { port: 0 } } }).config,
       );
-      const both = await Promise.all(configs.map((c) => startTollgate(c, { logger: pino({ level: 'silent' }) })));
+      const both = await Promise.all(configs.map((c) => startTollgate(c, { logger: pino({ level: 'silent' }), env: {} })));
       expect(both.filter((t) => t.bootstrapped !== null)).toHaveLength(1);
       const orgs = await both[0]!.services.store.db.selectFrom('organizations').selectAll().execute();
       expect(orgs).toHaveLength(1);
@@ -98,7 +98,7 @@ describe('SQLite specifics', () => {
   it('runs in WAL mode with the store and secret under the data dir, the secret 0600', async () => {
     const dir = tempDir();
     const config = loadConfig({ env: {}, overrides: { data_dir: dir.path, server: { port: 0 } } }).config;
-    const tollgate = await startTollgate(config, { logger: pino({ level: 'silent' }), listen: false });
+    const tollgate = await startTollgate(config, { logger: pino({ level: 'silent' }), listen: false, env: {} });
     try {
       const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(tollgate.services.store.db);
       expect(mode.rows[0]!.journal_mode).toBe('wal');

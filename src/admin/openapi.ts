@@ -127,6 +127,8 @@ export interface RouteDoc {
   streams?: boolean;
   /** The JSON answer's schema (`response-schemas.ts`). */
   response?: z.ZodType;
+  /** Also answers as CSV or PDF (`?format=`): receipts and statements. */
+  documents?: boolean;
 }
 
 /**
@@ -210,7 +212,11 @@ function routeObject(route: string, endpoint: Endpoint, doc: RouteDoc): Json {
     responses: {
       200: {
         description: doc.streams ? 'JSON, or server-sent events when the request sets `stream`.' : 'JSON.',
-        content: { 'application/json': { schema: doc.response ? jsonSchema(doc.response, 'output') : { type: 'object' } }, ...(doc.streams ? { 'text/event-stream': { schema: { type: 'string' } } } : {}) },
+        content: {
+          'application/json': { schema: doc.response ? jsonSchema(doc.response, 'output') : { type: 'object' } },
+          ...(doc.streams ? { 'text/event-stream': { schema: { type: 'string' } } } : {}),
+          ...(doc.documents ? { 'text/csv': { schema: { type: 'string' } }, 'application/pdf': { schema: { type: 'string', format: 'binary' } } } : {}),
+        },
       },
       400: errorResponse('Invalid input; `error.param` names the parameter.'),
       401: errorResponse('Missing, invalid, revoked or expired key, or a client address outside the key\'s ranges.'),

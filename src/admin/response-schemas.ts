@@ -271,6 +271,50 @@ export const budgetSchema = z.object({
   thresholds: z.array(z.number().int()).describe('Notification thresholds, percent of the budget.'),
 });
 
+const billingAddress = z.object({ line1: z.string().nullable().optional(), line2: z.string().nullable().optional(), city: z.string().nullable().optional(), postal_code: z.string().nullable().optional(), state: z.string().nullable().optional(), country: z.string().nullable().optional() });
+const billedOrganization = z.object({ id: z.string(), name: z.string(), legal_name: z.string().nullable(), email: z.string().nullable(), address: billingAddress.nullable(), tax_id: z.string().nullable() });
+
+export const billingProfileSchema = z.object({
+  object: z.literal('billing.profile'),
+  organization_id: z.string(),
+  name: z.string().describe("The organization's name in Tollgate (receipts use legal_name when set)."),
+  legal_name: z.string().nullable(),
+  email: z.string().nullable(),
+  address: billingAddress.nullable(),
+  tax_id: z.string().nullable(),
+});
+
+export const receiptSchema = z.object({
+  object: z.literal('billing.receipt'),
+  number: z.string().describe('Sequential across the Tollgate: TG-000001, TG-000002, ...'),
+  purchase_id: z.string(),
+  issuer: z.string(),
+  date: unixSeconds,
+  description: z.string(),
+  amount_usd: usd,
+  currency: z.literal('usd'),
+  payment_method: z.object({ brand: z.string(), last4: z.string() }),
+  organization: billedOrganization,
+});
+
+const statementLine = z.object({ date: unixSeconds, kind: z.string(), description: z.string(), amount_usd: usd, receipt_number: z.string().nullable() });
+export const statementSchema = z.object({
+  object: z.literal('billing.statement'),
+  issuer: z.string(),
+  period: z.string().describe('The calendar month (UTC), e.g. "2026-05".'),
+  period_start: unixSeconds,
+  period_end: unixSeconds,
+  organization: billedOrganization,
+  opening_balance_usd: usd,
+  purchases: z.array(statementLine),
+  purchases_total_usd: usd,
+  credits: z.array(statementLine).describe('Grants, refunds, adjustments and expiries.'),
+  credits_total_usd: usd,
+  usage: z.array(z.object({ project_id: z.string().nullable(), project_name: z.string().nullable(), model: z.string(), requests: z.number().int(), cost_usd: usd })),
+  usage_total_usd: usd,
+  closing_balance_usd: usd.describe('opening + purchases + credits - usage, to the picodollar.'),
+});
+
 const standingBudget = z.object({
   scope_id: z.string(),
   monthly_limit_usd: usd.nullable().describe('null: no budget at this level.'),

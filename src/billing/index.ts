@@ -7,6 +7,7 @@ export { usdText, usdInput, thresholdsInput, callerOf, ownProject, ownKey } from
 export { billingAdminRoutes, type BillingAdminDeps } from './admin-routes.js';
 export { createBilling, purchaseBounds, checkBillingSettings, type Billing } from './service.js';
 export { paymentRoutes } from './payment-routes.js';
+export { documentRoutes, type DocumentRouteDeps } from './document-routes.js';
 export { stripeWebhookRoutes, STRIPE_WEBHOOK_PATH } from './stripe-webhook.js';
 export { readAutoRecharge, writeAutoRecharge, type AutoRechargeSettings } from './auto-recharge.js';
 export { buyCredit, chargePurchase, completePurchase, getPurchase, listPurchases, type Purchase } from './purchases.js';

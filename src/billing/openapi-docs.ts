@@ -1,5 +1,7 @@
 import type { RouteDoc } from '../admin/openapi.js';
-import { autoRechargeSchema, budgetSchema, cardSetupSchema, creditBalanceSchema, creditEntrySchema, deletedObjectSchema, ledgerEntrySchema, listOf, paymentMethodSchema, purchaseSchema, usageTierSchema } from '../admin/response-schemas.js';
+import { formatQuery } from './document-routes.js';
+import { profileBody } from './profile.js';
+import { autoRechargeSchema, billingProfileSchema, receiptSchema, statementSchema, budgetSchema, cardSetupSchema, creditBalanceSchema, creditEntrySchema, deletedObjectSchema, ledgerEntrySchema, listOf, paymentMethodSchema, purchaseSchema, usageTierSchema } from '../admin/response-schemas.js';
 import { adjustmentBody, budgetBody, grantBody, ledgerQuery, tierBody } from './admin-routes.js';
 import { autoRechargeBody, cardBody, pageQuery, purchaseBody } from './payment-routes.js';
 
@@ -47,6 +49,22 @@ export const BILLING_ROUTE_DOCS: Record<string, RouteDoc> = {
     response: purchaseSchema,
   },
   'GET /v1/organization/billing/purchases/:purchase_id': { id: 'retrievePurchase', summary: 'One credit purchase.', response: purchaseSchema },
+  'GET /v1/organization/billing/profile': { id: 'retrieveBillingProfile', summary: 'The billing details receipts and statements show: legal name, email, address, tax id.', response: billingProfileSchema },
+  'POST /v1/organization/billing/profile': { id: 'setBillingProfile', summary: 'Owner or operator: changes the billing details (the fields given; null clears one).', body: profileBody, response: billingProfileSchema },
+  'GET /v1/organization/billing/purchases/:purchase_id/receipt': {
+    id: 'retrieveReceipt',
+    summary: 'The receipt of a successful purchase: number, date, amount, card brand and last 4, billing details. `format`: json, csv or pdf.',
+    query: formatQuery,
+    response: receiptSchema,
+    documents: true,
+  },
+  'GET /v1/organization/billing/statements/:period': {
+    id: 'retrieveStatement',
+    summary: 'The statement of a month (`YYYY-MM`, UTC): opening balance, purchases, grants and adjustments, usage by project and model, closing balance. `format`: json, csv or pdf.',
+    query: formatQuery,
+    response: statementSchema,
+    documents: true,
+  },
   'GET /v1/organization/billing/auto_recharge': { id: 'retrieveAutoRecharge', summary: 'Auto-recharge: threshold, target, card, failures and why it was turned off.', response: autoRechargeSchema },
   'POST /v1/organization/billing/auto_recharge': {
     id: 'setAutoRecharge',

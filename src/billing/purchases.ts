@@ -8,7 +8,7 @@ import type { Database, PurchasesTable } from '../store/index.js';
 import { postEntry, readAccount } from './ledger.js';
 import { customerOf } from './payment-methods.js';
 import { PaymentError, type PaymentProvider } from './payments/provider.js';
-import { promoteForPayments, type TierRule } from './tiers.js';
+import { promoteAndAnnounce, type TierRule } from './tiers.js';
 
 /**
  * Buying credit. A purchase is a row first (pending), then a charge with an
@@ -181,18 +181,8 @@ export async function completePurchase(deps: PurchaseDeps, purchaseId: string, c
     });
     const receipt = await nextReceiptNumber(trx);
     await trx.updateTable('purchases').set({ receipt_number: receipt, ledger_entry_id: entry.id }).where('id', '=', purchase.id).execute();
+    await promoteAndAnnounce(trx, deps, purchase.organizationId, now);
     const account = await readAccount(trx, purchase.organizationId);
-    const promoted = await promoteForPayments(trx, purchase.organizationId, deps.tierRules, deps.fallbackTier, account.paid, account.firstPaidAt, now);
-    if (promoted) {
-      await recordNotification(trx, deps.clock, {
-        organizationId: purchase.organizationId,
-        projectId: null,
-        type: 'usage_tier.upgraded',
-        resourceId: purchase.organizationId,
-        dedupeKey: `usage_tier.upgraded:${purchase.organizationId}:${promoted.to}`,
-        payload: { from: promoted.from, to: promoted.to, paid_usd: formatUsd(account.paid, 2) },
-      });
-    }
     if (purchase.source === 'auto_recharge') {
       await trx.updateTable('auto_recharge').set({ armed: 1, consecutive_failures: 0, updated_at: now }).where('organization_id', '=', purchase.organizationId).where('last_purchase_id', '=', purchase.id).execute();
       await recordNotification(trx, deps.clock, {

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
-import { parseUsd, type Picos } from '../common/money.js';
+import { formatUsd, parseUsd, type Picos } from '../common/money.js';
+import { recordNotification } from '../control/notifications.js';
 import type { Database } from '../store/index.js';
+import { readAccount } from './ledger.js';
 
 /** Requests and tokens per minute of a usage tier; null = the `unlimited` tier. */
 export interface TierLimits {
@@ -112,4 +114,56 @@ export async function promoteForPayments(
   const to = rules[reach]!.tier;
   await setTier(db, organizationId, to, now, 'purchases');
   return { from: current, to };
+}
+
+export interface LadderDeps {
+  db: Kysely<Database>;
+  tierRules: TierRule[];
+  /** Tier of an organization that has none recorded. */
+  fallbackTier: string;
+}
+
+/**
+ * Promotes an organization as far as its payments reach now and records
+ * `usage_tier.upgraded` (once per tier), inside the caller's transaction.
+ */
+export async function promoteAndAnnounce(db: Kysely<Database>, deps: LadderDeps, organizationId: string, now: number): Promise<{ from: string; to: string } | null> {
+  const account = await readAccount(db, organizationId);
+  const promoted = await promoteForPayments(db, organizationId, deps.tierRules, deps.fallbackTier, account.paid, account.firstPaidAt, now);
+  if (promoted) {
+    await recordNotification(db, { now: () => now }, {
+      organizationId,
+      projectId: null,
+      type: 'usage_tier.upgraded',
+      resourceId: organizationId,
+      dedupeKey: `usage_tier.upgraded:${organizationId}:${promoted.to}`,
+      payload: { from: promoted.from, to: promoted.to, paid_usd: formatUsd(account.paid, 2) },
+    });
+  }
+  return promoted;
+}
+
+/**
+ * Rungs that ask for days since the first payment are reached by time, not
+ * by a purchase: this finds the organizations whose payments are enough for
+ * such a rung and whose first payment is old enough, and promotes them.
+ * Returns the organizations promoted.
+ */
+export async function promoteWaiting(deps: LadderDeps, now: number): Promise<string[]> {
+  const delayed = deps.tierRules.filter((r) => r.minDays > 0);
+  if (delayed.length === 0) return [];
+  const soonest = Math.min(...delayed.map((r) => r.minDays));
+  const cheapest = delayed.reduce((min, r) => (r.paid < min ? r.paid : min), delayed[0]!.paid);
+  const candidates = await deps.db
+    .selectFrom('credit_accounts')
+    .select('organization_id')
+    .where('first_paid_at', '<=', BigInt(now - soonest * DAY_MS))
+    .where('paid_picos', '>=', cheapest)
+    .execute();
+  const promoted: string[] = [];
+  for (const { organization_id: id } of candidates) {
+    const change = await deps.db.transaction().execute((trx) => promoteAndAnnounce(trx, deps, id, now));
+    if (change) promoted.push(id);
+  }
+  return promoted;
 }

@@ -22,6 +22,10 @@ function fromFastifyError(err: { code?: string; statusCode?: number; message?: s
       return new TollgateError('request_too_large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new TollgateError('unsupported_media_type');
+    case 'FST_ERR_BAD_URL':
+      return new TollgateError('invalid_url');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new TollgateError('uri_too_long');
     default:
       break;
   }

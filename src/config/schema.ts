@@ -158,6 +158,7 @@ export const billingSchema = z
       .describe('The ladder usage tiers climb with paid purchases, lowest first; tiers are never lowered automatically.'),
     auto_recharge_max_failures: z.number().int().min(1).max(20).default(3).describe('Consecutive failed auto-recharge charges after which auto-recharge is turned off.'),
     auto_recharge_retry_base_ms: z.number().int().min(100).default(300_000).describe('Wait before retrying a failed auto-recharge charge, doubled for each further retry.'),
+    issuer_name: z.string().min(1).max(200).default('Tollgate').describe('Who receipts and statements say issued them (your company name).'),
     worker_interval_ms: z.number().int().min(50).max(60_000).default(1000).describe('How often each instance looks for purchases to charge (auto-recharge, retries) and notices to send.'),
     budget_defaults: z
       .object({

@@ -58,8 +58,17 @@ export type AuditEventType =
   | 'sso.unlinked'
   | 'credits.adjusted'
   | 'payment_method.added'
+  // Notices: webhook endpoints, the Owner's channel choices, spend alerts.
+  | 'webhook.created'
+  | 'webhook.updated'
+  | 'webhook.deleted'
+  | 'notification_preferences.updated'
+  | 'spend_alert.created'
+  | 'spend_alert.updated'
+  | 'spend_alert.deleted'
   | 'payment_method.removed'
   | 'auto_recharge.updated'
+  | 'billing_profile.updated'
   | 'model_permissions.updated'
   | 'model_permissions.deleted';
 

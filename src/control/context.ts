@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { BudgetDefaults } from '../billing/budgets.js';
 import type { Clock } from '../common/clock.js';
 import type { ServerSecret } from '../secrets/index.js';
 import type { Database } from '../store/index.js';
@@ -12,6 +13,12 @@ export interface ControlDeps {
   keys: KeyService;
   events: KeyEvents;
   secret: ServerSecret;
+  /**
+   * What the notice and spend operations need beyond the store: whether webhook URLs may
+   * reach private addresses, and how admission drops its cached view of a budget
+   * (organization or project id). Absent in tools that serve neither.
+   */
+  notices?: { allowPrivateWebhooks: boolean; invalidatePolicies(id: string): void; budgetDefaults: BudgetDefaults };
 }
 
 /** Drops a key (or every key of a project) from this instance's cache now, then tells the other instances. */

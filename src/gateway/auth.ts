@@ -9,6 +9,8 @@ export function presentedKey(headers: IncomingHttpHeaders): string | null {
   if (typeof authorization === 'string') {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (match) return match[1]!;
+    // `Bearer $TOLLGATE_KEY` with the variable unset: no key, not a key called "Bearer".
+    if (/^Bearer\s*$/i.test(authorization)) return null;
     const basic = /^Basic\s+(\S+)\s*$/i.exec(authorization);
     if (basic) {
       // Browsers prompt for user/password: OpenAI takes the key as the password with a blank user.
@@ -22,9 +24,12 @@ export function presentedKey(headers: IncomingHttpHeaders): string | null {
   return typeof apiKey === 'string' && apiKey.trim() ? apiKey.trim() : null;
 }
 
+/** Said on every 401 about the key: where a real one comes from on this Tollgate. */
+export const WHERE_KEYS_COME_FROM = "Create a project key (sk-proj-...) on this Tollgate's dashboard, page API keys (/api-keys), or with `tollgate keys create`; the first start shows one.";
+
 export function invalidKeyError(key: string): TollgateError {
   return new TollgateError('invalid_api_key', {
-    message: `Incorrect API key provided: ${maskKeyForError(key)}. You can find your API keys in your Tollgate organization settings.`,
+    message: `Incorrect API key provided: ${maskKeyForError(key)}. ${WHERE_KEYS_COME_FROM}`,
   });
 }
 

@@ -8,7 +8,9 @@ import { providerKindAvailable } from './registry.js';
  * provider and its current models join the catalogue. Configured providers
  * and models always win: a preset never replaces an id or a name that config
  * already uses. The key itself stays in the environment (`api_key_env`), so
- * it never shows in `config print`.
+ * it never shows in `config print`. Every model the default price table knows
+ * is in its provider's preset (a test holds them together), so a priced model
+ * is routable as soon as its provider's key is set.
  */
 interface PresetModel {
   name: string;
@@ -37,6 +39,9 @@ export const PRESETS: Preset[] = [
     keyEnv: 'OPENAI_API_KEY',
     ownedBy: 'openai',
     models: [
+      { name: 'gpt-5.4', context: 1_050_000, maxOutput: 128_000, capabilities: FULL },
+      { name: 'gpt-5.4-mini', context: 400_000, maxOutput: 128_000, capabilities: FULL },
+      { name: 'gpt-5.4-nano', context: 400_000, maxOutput: 128_000, capabilities: FULL },
       { name: 'gpt-5', context: 400_000, maxOutput: 128_000, capabilities: FULL },
       { name: 'gpt-5-mini', context: 400_000, maxOutput: 128_000, capabilities: FULL },
       { name: 'gpt-5-nano', context: 400_000, maxOutput: 128_000, capabilities: FULL },
@@ -47,6 +52,7 @@ export const PRESETS: Preset[] = [
       { name: 'gpt-4o-mini', context: 128_000, maxOutput: 16_384, capabilities: FULL },
       { name: 'o3', context: 200_000, maxOutput: 100_000, capabilities: FULL },
       { name: 'o4-mini', context: 200_000, maxOutput: 100_000, capabilities: FULL },
+      { name: 'o3-mini', context: 200_000, maxOutput: 100_000, capabilities: ['chat', 'tools', 'json_schema'] },
       { name: 'text-embedding-3-small', type: 'embeddings', context: 8_191, capabilities: EMBED },
       { name: 'text-embedding-3-large', type: 'embeddings', context: 8_191, capabilities: EMBED },
     ],
@@ -57,6 +63,7 @@ export const PRESETS: Preset[] = [
     keyEnv: 'ANTHROPIC_API_KEY',
     ownedBy: 'anthropic',
     models: [
+      { name: 'claude-opus-4-5', context: 200_000, maxOutput: 64_000, capabilities: FULL },
       { name: 'claude-opus-4-1', context: 200_000, maxOutput: 32_000, capabilities: FULL },
       { name: 'claude-sonnet-4-5', context: 200_000, maxOutput: 64_000, capabilities: FULL },
       { name: 'claude-haiku-4-5', context: 200_000, maxOutput: 64_000, capabilities: FULL },

@@ -4,6 +4,7 @@ import { createAnthropicProvider } from './anthropic/index.js';
 import { createGeminiProvider } from './gemini/index.js';
 import { createOpenAIProvider } from './openai/index.js';
 import { createSimulatorProvider, SIMULATOR_PROVIDER_ID } from './simulator/index.js';
+import { withSecretsRedacted } from './redact.js';
 import type { Provider } from './types.js';
 
 /** Where a provider's upstream key comes from: the store wins over config, config over the environment. */
@@ -67,7 +68,10 @@ export function createProviderRegistry(
   function build(id: string, providerConfig: ProviderConfig): Provider {
     const factory = PROVIDER_FACTORIES[providerConfig.kind];
     if (!factory) throw new Error(`providers.${id}: kind '${providerConfig.kind}' is not available in this build.`);
-    return factory({ id, config: providerConfig, apiKey: keyOf(id, providerConfig).apiKey, clock });
+    const { apiKey } = keyOf(id, providerConfig);
+    // The credential (a stored, config or env key, and header values such as x-api-key) never reaches a client or a log.
+    const secrets = [apiKey ?? '', ...Object.values(providerConfig.headers ?? {})];
+    return withSecretsRedacted(factory({ id, config: providerConfig, apiKey, clock }), secrets);
   }
 
   for (const [id, providerConfig] of Object.entries(config.providers)) providers.set(id, build(id, providerConfig));

@@ -7,6 +7,7 @@ import { adminPlugin, type AdminDeps } from '../admin/index.js';
 import { gatewayPlugin, type GatewayDeps } from '../gateway/index.js';
 import type { Store } from '../store/index.js';
 import { labelChildren } from '../metrics/index.js';
+import { clientError, frameworkError } from './framework-errors.js';
 import { rejectNulInputs } from './text-inputs.js';
 
 export interface AppOptions {
@@ -67,8 +68,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: requestId,
     bodyLimit: options.bodyLimit,
     trustProxy: options.trustProxy,
-    return503OnClosing: true,
+    // Fastify's own 503 while closing has neither OpenAI's shape nor a request id: the onRequest hook answers instead.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
+  });
+  // From the moment shutdown begins: new requests (a kept-alive connection may still bring some) get 503, /readyz too.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
   });
 
   const routeList: string[] = [];
@@ -85,6 +95,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', (request, reply, done) => {
     request.startedAt = process.hrtime.bigint();
     reply.header('x-request-id', request.id);
+    if (closing && request.url !== '/readyz') {
+      reply.header('connection', 'close');
+      return done(new TollgateError('shutting_down'));
+    }
     done();
   });
   app.addHook('onSend', (request, reply, payload, done) => {
@@ -128,6 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
+    if (closing) return reply.code(503).send({ status: 'unavailable', reason: 'shutting down' });
     try {
       await options.store.ping();
       if (!(await options.store.isMigrated())) return reply.code(503).send({ status: 'unavailable', reason: 'migrations pending' });

@@ -28,7 +28,7 @@ async function startPair(store: 'postgres' | 'sqlite', settings: Record<string, 
     env: {},
     overrides: { data_dir: database ? dir.path : a.services.config.data_dir, server: { port: 0 }, log: { level: 'silent' }, secret: 'test-secret-test-secret-test-secret-0123', ...shared },
   });
-  const b = await startTollgate(config, { logger: pino({ level: 'silent' }) });
+  const b = await startTollgate(config, { logger: pino({ level: 'silent' }), env: {} });
   return {
     a,
     b,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextRung, promoteForPayments, qualifyingRung, readTier, setTier, tierRules } from '../../src/billing/tiers.js';
 import { DEFAULT_TIER_RULES } from '../../src/billing/tiers.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { client } from '../helpers/admin.js';
+import { client, manualClock } from '../helpers/admin.js';
 import { addOrganization, USD } from '../helpers/billing.js';
 import { startTestTollgate, tempDir, type TestTollgate } from '../helpers/tollgate.js';
 
@@ -70,5 +70,51 @@ describe('tier overrides', () => {
     expect(chat.headers.get('x-ratelimit-limit-requests')).toBe('5000');
     const audit = await client(tg.url, tenant.adminKey)('GET', '/v1/organization/audit_logs?event_types[]=tier.updated');
     expect(audit.body.data[0]).toMatchObject({ type: 'tier.updated' });
+  });
+});
+
+describe('rungs that wait for days since the first payment', () => {
+  const clock = manualClock(Date.UTC(2026, 2, 3, 9));
+  let tg: TestTollgate;
+  beforeAll(async () => {
+    const rules = DEFAULT_TIER_RULES.map((r, i) => ({ ...r, min_days: [0, 0, 7, 7, 14, 30][i]! }));
+    tg = await startTestTollgate({ billing: { tier_rules: rules, worker_interval_ms: 60_000 } }, { clock });
+  });
+  afterAll(() => tg.stop());
+
+  it('counts paid purchases only, and promotes on the day the wait ends, without another purchase', async () => {
+    const tenant = await addOrganization(tg, 'Waiting');
+    const owner = client(tg.url, tenant.adminKey);
+    const tier = async () => (await owner('GET', '/v1/organization/limits/tier')).body;
+    // A grant is not a payment.
+    await client(tg.url, tg.adminKey)('POST', '/v1/organization/credits/grants', { amount_usd: '500' }, { 'openai-organization': tenant.id });
+    expect(await tier()).toMatchObject({ tier: 'free', paid_usd: '0.00', next_tier: { tier: 'tier-1', paid_usd_needed: '5.00', available_at: null } });
+
+    await owner('POST', '/v1/organization/billing/payment_methods', { card: { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' } });
+    const paidAt = clock.now();
+    expect((await owner('POST', '/v1/organization/billing/purchases', { amount_usd: '60' })).status).toBe(200);
+    expect(await tier()).toMatchObject({
+      tier: 'tier-1',
+      paid_usd: '60.00',
+      first_payment_at: paidAt / 1000,
+      next_tier: { tier: 'tier-2', paid_usd_needed: '0.00', available_at: (paidAt + 7 * DAY) / 1000 },
+    });
+
+    clock.advance(7 * DAY - 60_000);
+    await tg.services.billing.worker.runOnce();
+    expect((await tier()).tier).toBe('tier-1');
+    clock.advance(60_000);
+    await tg.services.billing.worker.runOnce();
+    expect(await tier()).toMatchObject({ tier: 'tier-2', set_by: 'purchases', max_requests_per_1_minute: 5000, next_tier: { tier: 'tier-3', paid_usd_needed: '40.00' } });
+    const chat = await client(tg.url, tenant.projectKey)('POST', '/v1/chat/completions', { model: 'tollgate-sim', max_tokens: 2, messages: [{ role: 'user', content: 'echo: hi' }] });
+    expect(chat.headers.get('x-ratelimit-limit-requests')).toBe('5000');
+    // Told once per tier, however many passes look.
+    clock.advance(2 * 60_000);
+    await tg.services.billing.worker.runOnce();
+    const notices = await tg.services.store.db.selectFrom('notification_events').select('payload').where('organization_id', '=', tenant.id).where('type', '=', 'usage_tier.upgraded').orderBy('created_at').execute();
+    expect(notices.map((n) => JSON.parse(n.payload))).toEqual([
+      { from: 'free', to: 'tier-1', paid_usd: '60.00' },
+      { from: 'tier-1', to: 'tier-2', paid_usd: '60.00' },
+    ]);
   });
 });

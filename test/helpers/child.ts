@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,13 +33,15 @@ export interface ServerChild {
   child: ChildProcess;
   url: string;
   stdout(): string;
+  /** The first-start banner: stdout is a pipe here, so it is in the 0600 file the log names. */
+  banner(): string;
   /** Resolves with the exit code. */
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /** Starts `tollgate start` as a child process and waits until it listens. */
-export async function startServerChild(args: string[], env: Record<string, string> = {}): Promise<ServerChild> {
+export async function startServerChild(args: string[], env: Record<string, string> = {}, startTimeoutMs = 30_000): Promise<ServerChild> {
   const child = spawn(process.execPath, ['bin/tollgate.mjs', 'start', '--port', '0', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
@@ -49,7 +52,7 @@ export async function startServerChild(args: string[], env: Record<string, strin
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start\n${out}\n${err}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start\n${out}\n${err}`)), startTimeoutMs);
     const check = () => {
       const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
       if (m) {
@@ -67,6 +70,11 @@ export async function startServerChild(args: string[], env: Record<string, strin
     child,
     url,
     stdout: () => out,
+    banner: () => {
+      const file = /"file":"([^"]+)"/.exec(out)?.[1];
+      if (!file) throw new Error(`no first-start banner file in the log\n${out}`);
+      return readFileSync(file, 'utf8');
+    },
     exited,
     stop: (signal = 'SIGTERM') => {
       if (child.exitCode === null) child.kill(signal);

@@ -32,7 +32,8 @@ export async function startTestTollgate(
     env: options.env ?? {},
     overrides: { data_dir: dir.path, server: { port: 0 }, log: { level: 'silent' }, secret: 'test-secret-test-secret-test-secret-0123', ...settings },
   });
-  const tollgate = await startTollgate(config, { logger: options.logger ?? pino({ level: 'silent' }), ...options });
+  // The environment is the test's own (empty unless given): a provider key set in the developer's shell must not change what a test sees.
+  const tollgate = await startTollgate(config, { logger: options.logger ?? pino({ level: 'silent' }), ...options, env: options.env ?? {} });
   const boot = tollgate.bootstrapped;
   if (!boot) throw new Error('expected a first-run bootstrap in a fresh store');
   return {

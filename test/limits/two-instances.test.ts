@@ -26,7 +26,7 @@ async function startPair(settings: Record<string, unknown>, clock?: Clock): Prom
     env: {},
     overrides: { data_dir: dir.path, server: { port: 0 }, log: { level: 'silent' }, secret: 'test-secret-test-secret-test-secret-0123', ...shared },
   });
-  const b = await startTollgate(config, { logger: pino({ level: 'silent' }), ...(clock ? { clock } : {}) });
+  const b = await startTollgate(config, { logger: pino({ level: 'silent' }), env: {}, ...(clock ? { clock } : {}) });
   return {
     a,
     b,

@@ -34,7 +34,7 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)(`people across two instances on Pos
     const settings = { database_url: database.url, redis_url: REDIS_URL, redis_prefix: redisPrefix(), smtp_url: smtp.url, keys: { revalidate_interval_ms: 600_000, maintenance_interval_ms: 3_600_000 } };
     a = await startTestTollgate(settings);
     const { config } = loadConfig({ env: {}, overrides: { data_dir: dir.path, server: { port: 0 }, log: { level: 'silent' }, secret: 'test-secret-test-secret-test-secret-0123', ...settings } });
-    b = await startTollgate(config, { logger: pino({ level: 'silent' }) });
+    b = await startTollgate(config, { logger: pino({ level: 'silent' }), env: {} });
   });
   afterAll(async () => {
     await b?.close();

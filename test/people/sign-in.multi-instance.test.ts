@@ -42,7 +42,7 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)(`SSO and the second factor across t
     };
     a = await startTestTollgate({ ...settings, server: { port } });
     const { config } = loadConfig({ env: {}, overrides: { data_dir: dir.path, server: { port: 0 }, log: { level: 'silent' }, secret: 'test-secret-test-secret-test-secret-0123', ...settings } });
-    b = await startTollgate(config, { logger: pino({ level: 'silent' }) });
+    b = await startTollgate(config, { logger: pino({ level: 'silent' }), env: {} });
     idp.configure([{ client_id: 'tollgate', client_secret: 'acme-client-secret', redirect_uris: [`${publicUrl}/v1/auth/sso/acme/callback`] }]);
     idp.accounts.set('ada', { sub: 'acme-0001', email: 'ada@example.com', email_verified: true, name: 'Ada' });
   });

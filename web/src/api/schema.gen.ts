@@ -2345,6 +2345,152 @@ export interface paths {
     delete?: never;
     patch?: never;
   };
+  "/v1/organization/billing/profile": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveBillingProfile: The billing details receipts and statements show: legal name, email, address, tax id. */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "billing.profile";
+              organization_id: string;
+              /** The organization's name in Tollgate (receipts use legal_name when set). */
+              name: string;
+              legal_name: string | null;
+              email: string | null;
+              address: {
+                line1?: string | null;
+                line2?: string | null;
+                city?: string | null;
+                postal_code?: string | null;
+                state?: string | null;
+                country?: string | null;
+              } | null;
+              tax_id: string | null;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** setBillingProfile: Owner or operator: changes the billing details (the fields given; null clears one). */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            legal_name?: string | null;
+            email?: string | null;
+            address?: {
+              line1?: string | null;
+              line2?: string | null;
+              city?: string | null;
+              postal_code?: string | null;
+              state?: string | null;
+              country?: string | null;
+            } | null;
+            tax_id?: string | null;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "billing.profile";
+              organization_id: string;
+              /** The organization's name in Tollgate (receipts use legal_name when set). */
+              name: string;
+              legal_name: string | null;
+              email: string | null;
+              address: {
+                line1?: string | null;
+                line2?: string | null;
+                city?: string | null;
+                postal_code?: string | null;
+                state?: string | null;
+                country?: string | null;
+              } | null;
+              tax_id: string | null;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
   "/v1/organization/billing/purchases": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: {
@@ -2535,6 +2681,211 @@ export interface paths {
               created_at: number;
               completed_at: number | null;
             };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/billing/purchases/{purchase_id}/receipt": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveReceipt: The receipt of a successful purchase: number, date, amount, card brand and last 4, billing details. `format`: json, csv or pdf. */
+      parameters: {
+        query?: {
+          format?: "json" | "csv" | "pdf";
+        };
+        path: {
+          purchase_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "billing.receipt";
+              /** Sequential across the Tollgate: TG-000001, TG-000002, ... */
+              number: string;
+              purchase_id: string;
+              issuer: string;
+              date: number;
+              description: string;
+              /** Exact decimal USD, e.g. "1.50". */
+              amount_usd: string;
+              currency: "usd";
+              payment_method: {
+                brand: string;
+                last4: string;
+              };
+              organization: {
+                id: string;
+                name: string;
+                legal_name: string | null;
+                email: string | null;
+                address: {
+                  line1?: string | null;
+                  line2?: string | null;
+                  city?: string | null;
+                  postal_code?: string | null;
+                  state?: string | null;
+                  country?: string | null;
+                } | null;
+                tax_id: string | null;
+              };
+            };
+            "text/csv": string;
+            "application/pdf": string;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/billing/statements/{period}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveStatement: The statement of a month (`YYYY-MM`, UTC): opening balance, purchases, grants and adjustments, usage by project and model, closing balance. `format`: json, csv or pdf. */
+      parameters: {
+        query?: {
+          format?: "json" | "csv" | "pdf";
+        };
+        path: {
+          period: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "billing.statement";
+              issuer: string;
+              /** The calendar month (UTC), e.g. "2026-05". */
+              period: string;
+              period_start: number;
+              period_end: number;
+              organization: {
+                id: string;
+                name: string;
+                legal_name: string | null;
+                email: string | null;
+                address: {
+                  line1?: string | null;
+                  line2?: string | null;
+                  city?: string | null;
+                  postal_code?: string | null;
+                  state?: string | null;
+                  country?: string | null;
+                } | null;
+                tax_id: string | null;
+              };
+              /** Exact decimal USD, e.g. "1.50". */
+              opening_balance_usd: string;
+              purchases: Array<{
+                date: number;
+                kind: string;
+                description: string;
+                /** Exact decimal USD, e.g. "1.50". */
+                amount_usd: string;
+                receipt_number: string | null;
+              }>;
+              /** Exact decimal USD, e.g. "1.50". */
+              purchases_total_usd: string;
+              /** Grants, refunds, adjustments and expiries. */
+              credits: Array<{
+                date: number;
+                kind: string;
+                description: string;
+                /** Exact decimal USD, e.g. "1.50". */
+                amount_usd: string;
+                receipt_number: string | null;
+              }>;
+              /** Exact decimal USD, e.g. "1.50". */
+              credits_total_usd: string;
+              usage: Array<{
+                project_id: string | null;
+                project_name: string | null;
+                model: string;
+                requests: number;
+                /** Exact decimal USD, e.g. "1.50". */
+                cost_usd: string;
+              }>;
+              /** Exact decimal USD, e.g. "1.50". */
+              usage_total_usd: string;
+              /** opening + purchases + credits - usage, to the picodollar. */
+              closing_balance_usd: string;
+            };
+            "text/csv": string;
+            "application/pdf": string;
           };
         };
         400: {
@@ -3418,6 +3769,318 @@ export interface paths {
                 available_at: number | null;
               } | null;
               available: Array<string>;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/notifications": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** listNotifications: Notifications of the organization, newest first (`unread=true`: only those not marked read) */
+      parameters: {
+        query?: {
+          limit?: number;
+          after?: string;
+          unread?: "true" | "false";
+        };
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "list";
+              data: Array<{
+                object: "organization.notification";
+                id: string;
+                type: "budget.threshold_crossed" | "budget.exhausted" | "balance.low" | "balance.exhausted" | "auto_recharge.succeeded" | "auto_recharge.failed" | "auto_recharge.disabled" | "usage_tier.upgraded" | "api_key.leaked" | "api_key.rotation_due";
+                project_id: string | null;
+                resource_id: string | null;
+                created_at: number;
+                read_at: number | null;
+                data: {
+                  [key: string]: unknown;
+                };
+              }>;
+              first_id: string | null;
+              last_id: string | null;
+              has_more: boolean;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/notifications/{notification_id}/read": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: {
+      /** markNotificationRead: Marks one notification read */
+      parameters: {
+        query?: never;
+        path: {
+          notification_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "organization.notification";
+              id: string;
+              type: "budget.threshold_crossed" | "budget.exhausted" | "balance.low" | "balance.exhausted" | "auto_recharge.succeeded" | "auto_recharge.failed" | "auto_recharge.disabled" | "usage_tier.upgraded" | "api_key.leaked" | "api_key.rotation_due";
+              project_id: string | null;
+              resource_id: string | null;
+              created_at: number;
+              read_at: number | null;
+              data: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/notifications/preferences": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveNotificationPreferences: Which event types go to the Owners by mail and which to the webhook endpoints */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "organization.notification_preferences";
+              events: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** updateNotificationPreferences: Chooses per event type whether it is mailed to the Owners and posted to webhooks (`{"events":{"balance.low":{"email":false}}}`) */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": {
+            events: {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "organization.notification_preferences";
+              events: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/notifications/read_all": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: {
+      /** markAllNotificationsRead: Marks every unread notification read */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "organization.notifications.read";
+              marked: number;
             };
           };
         };
@@ -5197,6 +5860,521 @@ export interface paths {
     };
     patch?: never;
   };
+  "/v1/organization/projects/{project_id}/spend_alerts": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** listProjectSpendAlerts: List a project's spend alerts */
+      parameters: {
+        query?: {
+          limit?: number;
+          order?: "asc" | "desc";
+          after?: string;
+          before?: string;
+        };
+        path: {
+          project_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "list";
+              data: Array<{
+                id: string;
+                object: "project.spend_alert";
+                threshold_amount: number;
+                currency: "USD";
+                interval: "month";
+                notification_channel: {
+                  type: "email";
+                  recipients: Array<string>;
+                  subject_prefix: string | null;
+                };
+              }>;
+              first_id: string | null;
+              last_id: string | null;
+              has_more: boolean;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** createProjectSpendAlert: Create a project's spend alert: its recipients are mailed once a month when the month's spend reaches threshold_amount (cents) */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": {
+            threshold_amount: number;
+            currency: "USD";
+            interval: "month";
+            notification_channel: {
+              type: "email";
+              recipients: Array<string>;
+              subject_prefix?: string | null;
+            };
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              id: string;
+              object: "project.spend_alert";
+              threshold_amount: number;
+              currency: "USD";
+              interval: "month";
+              notification_channel: {
+                type: "email";
+                recipients: Array<string>;
+                subject_prefix: string | null;
+              };
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/projects/{project_id}/spend_alerts/{alert_id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveProjectSpendAlert: Retrieve a project's spend alert */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+          alert_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              id: string;
+              object: "project.spend_alert";
+              threshold_amount: number;
+              currency: "USD";
+              interval: "month";
+              notification_channel: {
+                type: "email";
+                recipients: Array<string>;
+                subject_prefix: string | null;
+              };
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** updateProjectSpendAlert: Update a project's spend alert */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+          alert_id: string;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": {
+            threshold_amount: number;
+            currency: "USD";
+            interval: "month";
+            notification_channel: {
+              type: "email";
+              recipients: Array<string>;
+              subject_prefix?: string | null;
+            };
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              id: string;
+              object: "project.spend_alert";
+              threshold_amount: number;
+              currency: "USD";
+              interval: "month";
+              notification_channel: {
+                type: "email";
+                recipients: Array<string>;
+                subject_prefix: string | null;
+              };
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete: {
+      /** deleteProjectSpendAlert: Delete a project's spend alert */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+          alert_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              id: string;
+              object: "project.spend_alert.deleted";
+              deleted: true;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    patch?: never;
+  };
+  "/v1/organization/projects/{project_id}/spend_limit": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveProjectSpendLimit: Get a project's hard monthly spend limit (cents); enforcement `enforcing` once this month's spend reached it */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.spend_limit";
+              threshold_amount: number;
+              currency: "USD";
+              interval: "month";
+              enforcement: {
+                status: "inactive" | "enforcing";
+              };
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** updateProjectSpendLimit: Create or replace a project's hard monthly spend limit (Tollgate's monthly budget) */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": {
+            threshold_amount: number;
+            currency: "USD";
+            interval: "month";
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.spend_limit";
+              threshold_amount: number;
+              currency: "USD";
+              interval: "month";
+              enforcement: {
+                status: "inactive" | "enforcing";
+              };
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete: {
+      /** deleteProjectSpendLimit: Delete a project's hard spend limit (no cap from now on) */
+      parameters: {
+        query?: never;
+        path: {
+          project_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "project.spend_limit.deleted";
+              deleted: true;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    patch?: never;
+  };
   "/v1/organization/projects/{project_id}/users": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: {
@@ -6087,6 +7265,508 @@ export interface paths {
     };
     patch?: never;
   };
+  "/v1/organization/spend_alerts": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** listOrganizationSpendAlerts: List the organization's spend alerts */
+      parameters: {
+        query?: {
+          limit?: number;
+          order?: "asc" | "desc";
+          after?: string;
+          before?: string;
+        };
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "list";
+              data: Array<{
+                id: string;
+                object: "organization.spend_alert";
+                threshold_amount: number;
+                currency: "USD";
+                interval: "month";
+                notification_channel: {
+                  type: "email";
+                  recipients: Array<string>;
+                  subject_prefix: string | null;
+                };
+              }>;
+              first_id: string | null;
+              last_id: string | null;
+              has_more: boolean;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** createOrganizationSpendAlert: Create the organization's spend alert: its recipients are mailed once a month when the month's spend reaches threshold_amount (cents) */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": {
+            threshold_amount: number;
+            currency: "USD";
+            interval: "month";
+            notification_channel: {
+              type: "email";
+              recipients: Array<string>;
+              subject_prefix?: string | null;
+            };
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              id: string;
+              object: "organization.spend_alert";
+              threshold_amount: number;
+              currency: "USD";
+              interval: "month";
+              notification_channel: {
+                type: "email";
+                recipients: Array<string>;
+                subject_prefix: string | null;
+              };
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/spend_alerts/{alert_id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveOrganizationSpendAlert: Retrieve the organization's spend alert */
+      parameters: {
+        query?: never;
+        path: {
+          alert_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              id: string;
+              object: "organization.spend_alert";
+              threshold_amount: number;
+              currency: "USD";
+              interval: "month";
+              notification_channel: {
+                type: "email";
+                recipients: Array<string>;
+                subject_prefix: string | null;
+              };
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** updateOrganizationSpendAlert: Update the organization's spend alert */
+      parameters: {
+        query?: never;
+        path: {
+          alert_id: string;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": {
+            threshold_amount: number;
+            currency: "USD";
+            interval: "month";
+            notification_channel: {
+              type: "email";
+              recipients: Array<string>;
+              subject_prefix?: string | null;
+            };
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              id: string;
+              object: "organization.spend_alert";
+              threshold_amount: number;
+              currency: "USD";
+              interval: "month";
+              notification_channel: {
+                type: "email";
+                recipients: Array<string>;
+                subject_prefix: string | null;
+              };
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete: {
+      /** deleteOrganizationSpendAlert: Delete the organization's spend alert */
+      parameters: {
+        query?: never;
+        path: {
+          alert_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              id: string;
+              object: "organization.spend_alert.deleted";
+              deleted: true;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    patch?: never;
+  };
+  "/v1/organization/spend_limit": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveOrganizationSpendLimit: Get the organization's hard monthly spend limit (cents); enforcement `enforcing` once this month's spend reached it */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "organization.spend_limit";
+              threshold_amount: number;
+              currency: "USD";
+              interval: "month";
+              enforcement: {
+                status: "inactive" | "enforcing";
+              };
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** updateOrganizationSpendLimit: Create or replace the organization's hard monthly spend limit (Tollgate's monthly budget) */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": {
+            threshold_amount: number;
+            currency: "USD";
+            interval: "month";
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "organization.spend_limit";
+              threshold_amount: number;
+              currency: "USD";
+              interval: "month";
+              enforcement: {
+                status: "inactive" | "enforcing";
+              };
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete: {
+      /** deleteOrganizationSpendLimit: Delete the organization's hard spend limit (no cap from now on) */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "organization.spend_limit.deleted";
+              deleted: true;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    patch?: never;
+  };
   "/v1/organization/usage/completions": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: {
@@ -6556,6 +8236,315 @@ export interface paths {
           headers: { [name: string]: unknown };
           content: {
             "application/json": Record<string, unknown>;
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    patch?: never;
+  };
+  "/v1/organization/webhooks": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** listWebhooks: Webhook endpoints of the organization (never their signing secret) */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "list";
+              data: Array<{
+                object: "organization.webhook";
+                id: string;
+                url: string;
+                description: string | null;
+                status: "enabled" | "disabled";
+                consecutive_failures: number;
+                disabled_reason: string | null;
+                created_at: number;
+              }>;
+              first_id: string | null;
+              last_id: string | null;
+              has_more: boolean;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** createWebhook: Registers a webhook endpoint; its signing secret (whsec_...) is returned once */
+      parameters: {
+        query?: never;
+        path?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": {
+            url: string;
+            description?: string | null;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "organization.webhook";
+              id: string;
+              url: string;
+              description: string | null;
+              status: "enabled" | "disabled";
+              consecutive_failures: number;
+              disabled_reason: string | null;
+              created_at: number;
+              signing_secret: string;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    patch?: never;
+  };
+  "/v1/organization/webhooks/{webhook_id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      /** retrieveWebhook: One webhook endpoint */
+      parameters: {
+        query?: never;
+        path: {
+          webhook_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "organization.webhook";
+              id: string;
+              url: string;
+              description: string | null;
+              status: "enabled" | "disabled";
+              consecutive_failures: number;
+              disabled_reason: string | null;
+              created_at: number;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      /** updateWebhook: Changes url or description, or disables / enables the endpoint (enabling forgets its failures) */
+      parameters: {
+        query?: never;
+        path: {
+          webhook_id: string;
+        };
+      };
+      requestBody?: {
+        content: {
+          "application/json": {
+            url?: string;
+            description?: string | null;
+            status?: "enabled" | "disabled";
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: "organization.webhook";
+              id: string;
+              url: string;
+              description: string | null;
+              status: "enabled" | "disabled";
+              consecutive_failures: number;
+              disabled_reason: string | null;
+              created_at: number;
+            };
+          };
+        };
+        400: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        401: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        403: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        404: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+        429: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components['schemas']["Error"];
+          };
+        };
+      };
+    };
+    delete: {
+      /** deleteWebhook: Removes a webhook endpoint; its pending deliveries are given up */
+      parameters: {
+        query?: never;
+        path: {
+          webhook_id: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              object: string;
+              id: string;
+              deleted: true;
+            };
           };
         };
         400: {

@@ -4,7 +4,7 @@ import { formatList, formatObject } from './manage-format.js';
 
 /** `tollgate service-accounts ...` and `tollgate admin-keys ...`. */
 export function registerAccountCommands(program: Command): void {
-  const accounts = program.command('service-accounts').description('Service accounts of a project and their sk-svcacct- keys.');
+  const accounts = program.command('service-accounts').description('Service accounts of a project and their sk-svcacct- keys.').addHelpText('after', '\nExamples:\n  $ tollgate service-accounts create deployer -p proj_...\n  $ tollgate service-accounts list -p proj_...');
   const project = (cmd: Command) => cmd.requiredOption('-p, --project <project_id>', 'the project');
   withConnection(project(accounts.command('create <name>').description('Create a service account; its key is printed once.')))
     .addHelpText('after', '\nExample:\n  $ tollgate service-accounts create deployer -p proj_01jd...')
@@ -28,7 +28,7 @@ export function registerAccountCommands(program: Command): void {
       return { value, text: `Deleted ${value.id}; its keys are revoked.` };
     }));
 
-  const admins = program.command('admin-keys').description('Admin keys of the organization (sk-admin-..., admin API only).');
+  const admins = program.command('admin-keys').description('Admin keys of the organization (sk-admin-..., admin API only).').addHelpText('after', '\nExamples:\n  $ tollgate admin-keys create ops\n  $ tollgate admin-keys list');
   withConnection(admins.command('create <name>').description('Create an admin key; its secret is printed once.'))
     .addHelpText('after', '\nExample:\n  $ tollgate admin-keys create ops --data-dir ./data')
     .action(act(async (c, [name]) => {

@@ -49,7 +49,8 @@ export function act(action: Action) {
       process.stdout.write(`${flags.json ? JSON.stringify(value, null, 2) : text}\n`);
     } catch (err) {
       process.stderr.write(`tollgate: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
+      // A mistake in how the command was written is a usage error (2); a refused or failed call is 1.
+      process.exitCode = err instanceof CliError ? 2 : 1;
     } finally {
       await client?.close();
     }

@@ -1,5 +1,5 @@
 
-/** A mistake the user can fix: printed as is, exit code 1. */
+/** A mistake in how a command was written: printed as is, exit code 2 (the CLI's usage-error code). */
 export class CliError extends Error {
   override readonly name = 'CliError';
 }

@@ -27,7 +27,7 @@ function withMemberships(value: Record<string, any>): string {
 }
 
 export function registerPeopleCommands(program: Command): void {
-  const users = program.command('users').description('Accounts of this Tollgate (operator): list, create, show, disable, remove-2fa.');
+  const users = program.command('users').description('Accounts of this Tollgate (operator): list, create, show, disable, remove-2fa.').addHelpText('after', '\nExamples:\n  $ tollgate users list --data-dir ./data\n  $ tollgate users create ada@example.com --operator');
   withConnection(users.command('list').description('List every account.'))
     .option('--limit <n>', 'page size (1-100)', '20')
     .option('--after <id>', 'continue after this user id')
@@ -70,7 +70,7 @@ export function registerPeopleCommands(program: Command): void {
       return { value, text: value.second_factor_removed ? `Two-step sign-in is off for ${value.email} (${value.id}).` : `${value.email} (${value.id}) had no two-step sign-in.` };
     }));
 
-  const orgs = program.command('orgs').description('Organizations of this Tollgate (operator): list, create, show, disable.');
+  const orgs = program.command('orgs').description('Organizations of this Tollgate (operator): list, create, show, disable.').addHelpText('after', '\nExamples:\n  $ tollgate orgs list --data-dir ./data\n  $ tollgate orgs create "Analytical Engines"');
   withConnection(orgs.command('list').description('List every organization.'))
     .option('--limit <n>', 'page size (1-100)', '20')
     .option('--after <id>', 'continue after this organization id')

@@ -55,7 +55,7 @@ export function registerManagementCommands(program: Command): void {
 }
 
 function registerProjectCommands(program: Command): void {
-  const projects = program.command('projects').description('Create, list, rename and archive projects.');
+  const projects = program.command('projects').description('Create, list, rename and archive projects.').addHelpText('after', '\nExamples:\n  $ tollgate projects list --data-dir ./data\n  $ tollgate projects create "Mobile app"');
   withConnection(projects.command('list').description('List projects.'))
     .option('--include-archived', 'include archived projects')
     .option('--limit <n>', 'page size (1-100)', '20')
@@ -106,7 +106,7 @@ function registerAuditCommand(program: Command): void {
 }
 
 function registerKeyCommands(program: Command): void {
-  const keys = program.command('keys').description('Create, list, show, update, revoke and rotate project keys.');
+  const keys = program.command('keys').description('Create, list, show, update, revoke and rotate project keys.').addHelpText('after', '\nExamples:\n  $ tollgate keys create -p proj_... --name ci\n  $ tollgate keys list -p proj_...');
   const project = (cmd: Command) => cmd.requiredOption('-p, --project <project_id>', 'the project the key belongs to');
   keyOptions(withConnection(project(keys.command('create').description('Create a project key; its secret is printed once.'))))
     .addHelpText('after', '\nExample:\n  $ tollgate keys create -p proj_01jd... --name ci --permissions restricted --resource models=read --resource chat_completions=write --allowed-ip 10.0.0.0/8 --expires-in 90d --monthly-usd 25')

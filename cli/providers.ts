@@ -49,7 +49,7 @@ async function knownProvider(config: Config, id: string): Promise<void> {
 }
 
 export function registerProviderCommands(program: Command, withConfig: WithConfig, configFrom: ConfigFrom, run: Run): void {
-  const providers = program.command('providers').description('Upstream providers and their keys (stored encrypted with the server secret).');
+  const providers = program.command('providers').description('Upstream providers and their keys (stored encrypted with the server secret).').addHelpText('after', '\nExamples:\n  $ tollgate providers list\n  $ printenv OPENAI_API_KEY | tollgate providers set-key openai');
 
   withConfig(providers.command('set-key <provider>').description('Store the upstream API key of a provider, read from standard input (never from the command line).'))
     .option('--from-env <variable>', 'read the key from this environment variable instead of standard input')
@@ -65,14 +65,14 @@ export function registerProviderCommands(program: Command, withConfig: WithConfi
       }),
     );
 
-  withConfig(providers.command('clear-key <provider>').description('Remove the stored key of a provider (config or environment keys apply again).')).action((id: string, flags) =>
+  withConfig(providers.command('clear-key <provider>').description('Remove the stored key of a provider (config or environment keys apply again).')).addHelpText('after', '\nExamples:\n  $ tollgate providers clear-key openai --data-dir ./data').action((id: string, flags) =>
     run(async () => {
       const removed = await withCredentials(configFrom(flags), (store) => store.clear(id));
       process.stdout.write(removed ? `Removed the stored key of provider '${id}'.\n` : `Provider '${id}' had no stored key.\n`);
     }),
   );
 
-  withConfig(providers.command('list').description('List providers and where each key comes from (the keys are never shown).')).action((flags) =>
+  withConfig(providers.command('list').description('List providers and where each key comes from (the keys are never shown).')).addHelpText('after', '\nExamples:\n  $ tollgate providers list --data-dir ./data').action((flags) =>
     run(async () => {
       const config = configFrom(flags);
       const { withEnvProviders } = await loadProviders();

@@ -11,7 +11,7 @@ const clock = manualClock(Date.UTC(2026, 0, 1, 12, 0, 10));
 describe('failed-authentication throttling per client address', () => {
   let tg: TestTollgate;
   beforeAll(async () => {
-    tg = await startTestTollgate({ server: { port: 0, trust_proxy: true }, keys: { max_failed_auth_per_minute: 3 } }, { clock });
+    tg = await startTestTollgate({ server: { port: 0, trust_proxy: ['127.0.0.1'] }, keys: { max_failed_auth_per_minute: 3 } }, { clock });
   });
   afterAll(() => tg.stop());
 
@@ -45,7 +45,7 @@ describe('failed-authentication throttling per client address', () => {
 
 describe.skipIf(!REDIS_URL)(`failed-authentication counts shared through Redis${redisSkipReason}`, () => {
   it('counts failures on every instance together', async () => {
-    const settings = { server: { port: 0, trust_proxy: true }, redis_url: REDIS_URL, redis_prefix: redisPrefix(), keys: { max_failed_auth_per_minute: 4 } };
+    const settings = { server: { port: 0, trust_proxy: ['127.0.0.1'] }, redis_url: REDIS_URL, redis_prefix: redisPrefix(), keys: { max_failed_auth_per_minute: 4 } };
     const a = await startTestTollgate(settings, { clock });
     const b = await startTestTollgate(settings, { clock });
     try {

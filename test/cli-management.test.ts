@@ -103,7 +103,7 @@ describe('tollgate projects / keys / audit', { timeout: 400_000 }, () => {
     expect(cleared.stdout).toContain('Model permissions removed');
     expect((await remote(['projects', 'models', tg.projectId])).stdout).toBe('Every model (no list set).\n');
     const both = await remote(['projects', 'models', tg.projectId, '--allow', 'a', '--clear']);
-    expect(both.code).toBe(1);
+    expect(both.code).toBe(2);
     expect(both.stderr).toBe('tollgate: choose one of --allow, --deny and --clear\n');
   });
 

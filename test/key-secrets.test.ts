@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,9 +107,18 @@ describe('leak reports and secrets never leaving their one answer', () => {
     expect(secrets.size).toBe(8);
     const audit = await tg.services.store.db.selectFrom('audit_logs').select(['details', 'actor_user_agent']).execute();
     const notifications = await tg.services.store.db.selectFrom('notification_events').select('payload').execute();
+    const keyRows = await tg.services.store.db.selectFrom('api_keys').selectAll().execute();
+    const keyTable = JSON.stringify(keyRows, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    // Keys are stored only as keyed hashes: each secret's HMAC under the server secret is on a row; an unkeyed hash of it is nowhere.
+    const hashes = new Set(keyRows.map((row) => row.hash));
+    for (const secret of secrets) {
+      expect(hashes.has(tg.services.secret.hash(secret)), `no keyed hash stored for ${secret.slice(0, 12)}...`).toBe(true);
+      expect(keyTable).not.toContain(createHash('sha256').update(secret).digest('hex'));
+    }
     const logs = logLines.join('\n');
     expect(logLines.length).toBeGreaterThan(20);
     const places: [string, string][] = [
+      ['api_keys table', keyTable],
       ['logs', logs],
       ['error bodies', bodies.join('\n')],
       ['audit log', JSON.stringify(audit)],

@@ -1,3 +1,4 @@
+import { compileErrors, validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATIONS } from '../src/admin/index.js';
 import { client } from './helpers/admin.js';
@@ -41,5 +42,26 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(doc.paths['/v1/organization/budget'].post.requestBody.content['application/json'].schema.properties)).toEqual(['monthly_limit_usd', 'thresholds']);
     const audit = doc.paths['/v1/organization/audit_logs'].get;
     expect(audit.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['limit', 'after', 'before', 'event_types[]', 'project_ids[]']));
+  });
+
+  it('is a valid OpenAPI document: a maintained validator accepts it, every path template is well-formed and declares its parameters', async () => {
+    const doc = (await client(tg.url, null)('GET', '/openapi.json')).body;
+    // @readme/openapi-parser checks the document against the OpenAPI 3.1 schema, resolves every $ref and
+    // checks that each {name} of a path has its path parameter and each path parameter its {name}.
+    const result = await validate(structuredClone(doc));
+    expect(result.valid ? 'valid' : compileErrors(result)).toBe('valid');
+    // ...and it does refuse a template broken as `{project}Id` once was.
+    const broken = structuredClone(doc);
+    broken.paths['/v1/organization/projects/{project}Id/budget'] = broken.paths['/v1/organization/projects/{projectId}/budget'];
+    expect((await validate(broken)).valid).toBe(false);
+    const malformed = Object.keys(doc.paths).filter((path) => !/^(\/([a-z0-9_.-]+|\{[A-Za-z_]+\}))+$/.test(path));
+    expect(malformed).toEqual([]);
+    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>)) {
+      const templated = [...path.matchAll(/\{([A-Za-z_]+)\}/g)].map((m) => m[1]).sort();
+      for (const [method, operation] of Object.entries(methods)) {
+        const declared = (operation.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name).sort();
+        expect({ route: `${method} ${path}`, declared }).toEqual({ route: `${method} ${path}`, declared: templated });
+      }
+    }
   });
 });

@@ -18,4 +18,18 @@ describe('README', () => {
       .map((leaf) => leaf.path.join('.'));
     expect(missing).toEqual([]);
   });
+
+  it('holds no merge-conflict markers', () => {
+    const markers = readme.split('\n').flatMap((line, i) => (/^(<{7}|={7}|>{7}|\|{7})( |$)/.test(line) ? [`${i + 1}: ${line}`] : []));
+    expect(markers).toEqual([]);
+  });
+
+  it('lists each setting exactly once in the configuration table, and only settings that exist', () => {
+    const section = readme.slice(readme.indexOf('\n## Configuration'), readme.indexOf('\n## ', readme.indexOf('\n## Configuration') + 1));
+    const rows = [...section.matchAll(/^\| `([a-z0-9_.]+)` \|/gm)].map((m) => m[1]!);
+    const leaves = configLeaves(configSchema).map((leaf) => leaf.path.join('.'));
+    expect(rows.filter((key, i) => rows.indexOf(key) !== i)).toEqual([]);
+    expect(leaves.filter((key) => !rows.includes(key))).toEqual([]);
+    expect(rows.filter((key) => !leaves.includes(key))).toEqual([]);
+  });
 });

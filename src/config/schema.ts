@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_TIER_RULES } from '../billing/tiers.js';
+import { parseRange } from '../control/ip-ranges.js';
 
 /**
  * The one configuration schema. Every leaf that is a scalar can be set from the
@@ -8,6 +9,40 @@ import { DEFAULT_TIER_RULES } from '../billing/tiers.js';
  * and `secret` are therefore TOLLGATE_DATABASE_URL, TOLLGATE_REDIS_URL and
  * TOLLGATE_SECRET. Fields marked `secret` are redacted by `config print`.
  */
+
+/** Names proxy-addr knows for whole address families. */
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * Which peers may tell the client's address in X-Forwarded-For: the
+ * addresses or CIDR ranges of your own proxies (the client address is then
+ * the right-most one no trusted proxy wrote), or `false`. `true` (trust
+ * whatever any client writes) is refused: it let anyone pass a key's
+ * allowed_ips and dodge or aim the failed-auth throttle. In the environment:
+ * a comma-separated list, or `false`.
+ */
+const trustProxySchema = z
+  .preprocess(
+    (value) => {
+      if (typeof value !== 'string') return value;
+      const text = value.trim();
+      if (text === '' || text === 'false') return false;
+      if (text === 'true') return true;
+      return text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+    },
+    z.union([z.boolean(), z.array(z.string()).min(1)]),
+  )
+  .superRefine((value, ctx) => {
+    if (value === true) {
+      ctx.addIssue({ code: 'custom', message: 'true would trust any X-Forwarded-For a client writes: list the addresses or CIDR ranges of your proxies instead, e.g. ["10.0.0.0/8"]' });
+      return;
+    }
+    if (value === false) return;
+    for (const entry of value) {
+      if (!PROXY_NAMES.has(entry) && parseRange(entry) === null) ctx.addIssue({ code: 'custom', message: `'${entry}' is not an IP address, a CIDR range, or one of loopback, linklocal, uniquelocal` });
+    }
+  })
+  .transform((value) => (value === true ? false : value));
 
 const secretString = () => z.string().min(1).meta({ secret: true });
 
@@ -273,7 +308,9 @@ export const configSchema = z
           .min(0)
           .default(30_000)
           .describe('On SIGTERM/SIGINT, how long in-flight requests and streams may run before they are cut.'),
-        trust_proxy: z.boolean().default(false).describe('Take the client address from X-Forwarded-For.'),
+        trust_proxy: trustProxySchema
+          .default(false)
+          .describe('Addresses or CIDR ranges of your reverse proxies; the client address is the right-most X-Forwarded-For entry none of them wrote. false: the socket address.'),
         stream_stall_timeout_ms: z
           .number()
           .int()

@@ -13,7 +13,8 @@ import { rejectNulInputs } from './text-inputs.js';
 export interface AppOptions {
   logger: Logger;
   bodyLimit: number;
-  trustProxy: boolean;
+  /** Addresses or CIDR ranges of trusted reverse proxies, or false. */
+  trustProxy: false | string[];
   store: Store;
   gateway: GatewayDeps;
   /** Feature routes of the admin API, mounted under /v1/organization. */

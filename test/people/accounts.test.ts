@@ -13,7 +13,7 @@ describe('accounts: sign-up, verification, sign-in, sessions, reset', () => {
 
   beforeAll(async () => {
     smtp = await startTestSmtp();
-    tg = await startTestTollgate({ smtp_url: smtp.url, smtp_from: 'Tollgate <no-reply@tollgate.test>', server: { port: 0, trust_proxy: true } }, { clock });
+    tg = await startTestTollgate({ smtp_url: smtp.url, smtp_from: 'Tollgate <no-reply@tollgate.test>', server: { port: 0, trust_proxy: ['127.0.0.1'] } }, { clock });
   });
   afterAll(async () => {
     await tg.stop();

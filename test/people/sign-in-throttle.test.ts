@@ -13,7 +13,7 @@ describe('sign-in throttling', () => {
   let tg: TestTollgate;
   beforeAll(async () => {
     tg = await startTestTollgate({
-      server: { port: 0, trust_proxy: true },
+      server: { port: 0, trust_proxy: ['127.0.0.1'] },
       accounts: { max_failed_sign_ins: 5, max_failed_sign_ins_per_address: 12, max_failed_sign_ins_per_account: 20 },
     });
     await account(tg, 'owner@example.com');

@@ -25,7 +25,7 @@ describe('sign-in with SSO over OpenID Connect, against a real provider', () => 
     smtp = await startTestSmtp();
     tg = await startTestTollgate({
       smtp_url: smtp.url,
-      server: { port: 0, trust_proxy: true },
+      server: { port: 0, trust_proxy: ['127.0.0.1'] },
       sso: {
         providers: {
           acme: acme(idp.issuer),

@@ -27,7 +27,7 @@ describe('second factor: TOTP and recovery codes', () => {
 
   beforeAll(async () => {
     smtp = await startTestSmtp();
-    tg = await startTestTollgate({ smtp_url: smtp.url, server: { port: 0, trust_proxy: true }, totp: { issuer: 'Acme AI' } }, { clock });
+    tg = await startTestTollgate({ smtp_url: smtp.url, server: { port: 0, trust_proxy: ['127.0.0.1'] }, totp: { issuer: 'Acme AI' } }, { clock });
     for (const email of ['ada@example.com', 'grace@example.com']) {
       expect((await browser(tg.url).call('POST', '/v1/auth/signup', { email, password: PASSWORD })).status).toBe(202);
     }

@@ -17,6 +17,8 @@ import * as m036 from './036-notification-outbox.js';
 import * as m037 from './037-spend-alerts.js';
 import * as m045 from './045-model-permissions.js';
 import * as m046 from './046-usage-attribution.js';
+import * as m057 from './057-dashboard-list-indexes.js';
+import * as m058 from './058-usage-rollups-daily.js';
 
 /**
  * The ordered list of migrations. Names sort in application order; a new
@@ -41,6 +43,8 @@ export const migrations: Record<string, Migration> = {
   '037-spend-alerts': m037,
   '045-model-permissions': m045,
   '046-usage-attribution': m046,
+  '057-dashboard-list-indexes': m057,
+  '058-usage-rollups-daily': m058,
 };
 
 export const migrationProvider: MigrationProvider = {

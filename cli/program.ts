@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { stringify as toYaml } from 'yaml';
+import { Document, isNode } from 'yaml';
 import { packageRoot } from '../src/common/package-root.js';
 import { ConfigError, loadConfig, redactConfig, type LoadConfigOptions } from '../src/config/index.js';
 import { registerManagementCommands } from './manage.js';
@@ -21,6 +21,10 @@ interface CommonFlags {
 }
 
 function configFrom(flags: CommonFlags & { port?: string; host?: string }) {
+  return loadedFrom(flags).config;
+}
+
+function loadedFrom(flags: CommonFlags & { port?: string; host?: string }) {
   const overrides: Record<string, unknown> = {};
   if (flags.dataDir) overrides.data_dir = flags.dataDir;
   const server: Record<string, unknown> = {};
@@ -28,7 +32,18 @@ function configFrom(flags: CommonFlags & { port?: string; host?: string }) {
   if (flags.port !== undefined) server.port = Number(flags.port);
   if (Object.keys(server).length > 0) overrides.server = server;
   const options: LoadConfigOptions = { file: flags.config, overrides };
-  return loadConfig(options).config;
+  return loadConfig(options);
+}
+
+/** The effective configuration as YAML, each value that is not a default followed by where it came from. */
+function annotated(loaded: ReturnType<typeof loadConfig>): string {
+  const doc = new Document(redactConfig(loaded.config));
+  doc.commentBefore = ' The effective configuration (secrets redacted). A comment names where a value came from; a value without one is the default.';
+  for (const [path, source] of Object.entries(loaded.sources)) {
+    const node = doc.getIn(path.split('.'), true);
+    if (isNode(node)) node.comment = ` ${source}`;
+  }
+  return doc.toString();
 }
 
 /** Config errors are the user's to fix: print them plainly, exit 2, no stack trace. */
@@ -121,11 +136,11 @@ export function buildProgram(): Command {
     );
 
   const configCommand = program.command('config').description('Inspect the configuration.').addHelpText('after', '\nExamples:\n  $ tollgate config print --config tollgate.yaml');
-  withConfig(configCommand.command('print').description('Print the effective configuration (defaults < file < TOLLGATE_* env), secrets redacted.'))
+  withConfig(configCommand.command('print').description('Print the effective configuration (defaults < file < .env < TOLLGATE_* env < flags), secrets redacted, each value with where it came from.'))
     .addHelpText('after', '\nExample:\n  $ TOLLGATE_SERVER_PORT=9000 tollgate config print')
     .action((flags) =>
       run(async () => {
-        process.stdout.write(toYaml(redactConfig(configFrom(flags))));
+        process.stdout.write(annotated(loadedFrom(flags)));
       }),
     );
 

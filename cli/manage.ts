@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { registerAccountCommands } from './manage-accounts.js';
 import { registerModelPermissionCommands } from './manage-models.js';
+import { registerNoticeCommands } from './manage-notices.js';
 import { registerPeopleCommands } from './manage-people.js';
 import { act, listFlags, secretNotice, withConnection } from './manage-common.js';
 import { formatList, formatObject, int, parseDuration, parsePermissions, parseTime } from './manage-format.js';
@@ -52,6 +53,7 @@ export function registerManagementCommands(program: Command): void {
   registerAccountCommands(program);
   registerAuditCommand(program);
   registerPeopleCommands(program);
+  registerNoticeCommands(program);
 }
 
 function registerProjectCommands(program: Command): void {

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { Document, isNode } from 'yaml';
 import { packageRoot } from '../src/common/package-root.js';
 import { ConfigError, loadConfig, redactConfig, type LoadConfigOptions } from '../src/config/index.js';
+import { registerBillingCommands } from './billing.js';
 import { registerManagementCommands } from './manage.js';
 import { registerModelsCommand, registerProviderCommands } from './providers.js';
 import { estimateCommand } from './estimate.js';
@@ -150,6 +151,7 @@ export function buildProgram(): Command {
   program.addCommand(estimateCommand());
   program.addCommand(usageCommand());
   registerManagementCommands(program);
+  registerBillingCommands(program);
   for (const command of everyCommand(program)) command.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
   return program;
 }

@@ -172,7 +172,7 @@ export async function startTollgate(config: Config, options: StartOptions = {}):
       bodyLimit: config.server.body_limit_bytes,
       trustProxy: config.server.trust_proxy,
       store,
-      gateway: { keys, authThrottle: management.authThrottle, catalogue, router, providers, admission: services.admission, metrics, clock, streamStallTimeoutMs: config.server.stream_stall_timeout_ms },
+      gateway: { keys, authThrottle: management.authThrottle, catalogue, router, providers, admission: services.admission, metrics, clock, streamStallTimeoutMs: config.server.stream_stall_timeout_ms, sessions: identity.sessionPrincipal },
       gatewayRoutes: [
         pricingRoutes({ prices, clock }),
         standingRoutes({ db: store.db, store: limits.store, policies: limits.policies, clock, mode: config.billing.mode }),

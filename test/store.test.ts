@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { chmodSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import pino from 'pino';
@@ -104,8 +104,24 @@ describe('SQLite specifics', () => {
       expect(mode.rows[0]!.journal_mode).toBe('wal');
       expect(statSync(join(dir.path, 'tollgate.db')).isFile()).toBe(true);
       expect(statSync(join(dir.path, 'secret')).mode & 0o777).toBe(0o600);
+      // The store, its write-ahead log and shared memory are its owner's alone, like the secret.
+      for (const file of ['tollgate.db', 'tollgate.db-wal', 'tollgate.db-shm']) expect({ file, mode: statSync(join(dir.path, file)).mode & 0o777 }).toEqual({ file, mode: 0o600 });
     } finally {
       await tollgate.close();
+      dir.remove();
+    }
+  });
+
+  it('narrows a store file an older version left readable by others', async () => {
+    const dir = tempDir();
+    const file = join(dir.path, 'tollgate.db');
+    writeFileSync(file, '', { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const store = await openStore({ dataDir: dir.path });
+    try {
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    } finally {
+      await store.close();
       dir.remove();
     }
   });

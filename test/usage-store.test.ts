@@ -172,12 +172,17 @@ for (const backend of backends) {
       await expectReportsMatch(ctx.store, events, D, D + 3 * DAY);
       expect(await foldUsageEvents(ctx.store, D + 4 * DAY)).toBe(200);
       await expectReportsMatch(ctx.store, events, D, D + 3 * DAY);
-      const sums = await ctx.store.db
-        .selectFrom('usage_rollups_hourly')
-        .select(({ fn }) => [fn.sum<bigint>('events').as('events'), fn.sum<bigint>('cost_picos').as('cost')])
-        .executeTakeFirstOrThrow();
-      expect(BigInt(sums.events)).toBe(BigInt(events.length));
-      expect(BigInt(sums.cost)).toBe(events.reduce((a, e) => a + e.cost!, 0n));
+      // every event is in one hour row and one day row
+      for (const table of ['usage_rollups_hourly', 'usage_rollups_daily'] as const) {
+        const sums = await ctx.store.db
+          .selectFrom(table)
+          .select(({ fn }) => [fn.sum<bigint>('events').as('events'), fn.sum<bigint>('cost_picos').as('cost')])
+          .executeTakeFirstOrThrow();
+        expect(BigInt(sums.events), table).toBe(BigInt(events.length));
+        expect(BigInt(sums.cost), table).toBe(events.reduce((a, e) => a + e.cost!, 0n));
+      }
+      const days = await ctx.store.db.selectFrom('usage_rollups_daily').select('day_start').distinct().execute();
+      expect(days.map((d) => Number(d.day_start) % DAY)).toEqual(days.map(() => 0));
     });
 
     it('prunes only folded events past retention; whole-hour reads stay exact from the rollups', async () => {

@@ -174,6 +174,13 @@ export const creditBalanceSchema = z.object({
   granted_usd: usd.describe('Credit not paid for: grants (the trial grant included), adjustments, expiries.'),
   paid_usd: usd.describe('Purchases less refunds: what usage tiers follow.'),
   used_usd: usd,
+  purchases: z
+    .object({
+      payment_provider: z.enum(['test', 'stripe']).describe('Who takes card payments: `test` (Stripe\'s public test cards, no network) or `stripe`.'),
+      min_usd: usd.describe('Smallest credit purchase.'),
+      max_usd: usd.describe('Largest credit purchase.'),
+    })
+    .describe('How credit is bought here (the dashboard shows the minimum).'),
 });
 
 export const ledgerEntrySchema = z.object({

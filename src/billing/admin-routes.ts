@@ -5,6 +5,7 @@ import { actorOf } from '../admin/plugin.js';
 import type { budgetSchema, creditBalanceSchema, ledgerEntrySchema, usageTierSchema } from '../admin/response-schemas.js';
 import { unixSeconds, type Clock } from '../common/clock.js';
 import { newId } from '../common/ids.js';
+import { parseUsd } from '../common/money.js';
 import { TollgateError } from '../common/errors.js';
 import type { Config } from '../config/index.js';
 import { parseRequest } from '../contract/index.js';
@@ -41,15 +42,16 @@ export const ledgerQuery = z
   .strict();
 
 /** The organization's credit balance in the API's shape. */
-export function balanceObject(account: CreditAccount, mode: 'prepaid' | 'postpaid'): z.infer<typeof creditBalanceSchema> {
+export function balanceObject(account: CreditAccount, billing: Config['billing']): z.infer<typeof creditBalanceSchema> {
   return {
     object: 'organization.credit_balance',
     organization_id: account.organizationId,
-    billing_mode: mode,
+    billing_mode: billing.mode,
     balance_usd: usdText(account.balance),
     granted_usd: usdText(account.credited - account.paid),
     paid_usd: usdText(account.paid),
     used_usd: usdText(account.debited),
+    purchases: { payment_provider: billing.payment_provider, min_usd: usdText(parseUsd(billing.purchase_min_usd)), max_usd: usdText(parseUsd(billing.purchase_max_usd)) },
   };
 }
 
@@ -185,7 +187,7 @@ export function billingAdminRoutes(deps: BillingAdminDeps): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     app.get('/credits', async (request) => {
       const organizationId = authority.authorize(request.principal, 'view');
-      return balanceObject(await readAccount(db, organizationId), deps.config.billing.mode);
+      return balanceObject(await readAccount(db, organizationId), deps.config.billing);
     });
 
     app.post('/credits/grants', (request, reply) => postCredit(request, reply, 'grant'));

@@ -1,3 +1,5 @@
+import type { KeyPrincipal } from '../control/index.js';
+import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../common/clock.js';
 import type { AuthThrottle, KeyService } from '../control/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -18,4 +20,10 @@ export interface GatewayDeps {
   clock: Clock;
   /** A streaming client that takes no data for this long, while some is waiting, is disconnected. */
   streamStallTimeoutMs: number;
+  /**
+   * A signed-in person (session cookie, no key) on the routes open to any
+   * caller (the price list and the cost estimator, which the dashboard's
+   * calculator reads): their principal after the route's role check.
+   */
+  sessions?: (request: FastifyRequest, route: string, endpoint: string | undefined) => Promise<KeyPrincipal>;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { authenticate, checkSelectors } from './auth.js';
+import { authenticate, checkSelectors, presentedKey } from './auth.js';
 import type { GatewayDeps } from './deps.js';
-import { authorizeRoute } from './scopes.js';
+import { authorizeRoute, endpointOfRoute, ENDPOINT_SCOPES } from './scopes.js';
 import { chatCompletions, embeddings, listModels, retrieveModel } from './pipeline.js';
 import { completions } from './completions.js';
 import { responses } from './responses.js';
@@ -24,6 +24,14 @@ export function gatewayPlugin(deps: GatewayDeps, routes: FastifyPluginAsync[] = 
     app.decorateRequest('principal', undefined);
     app.decorateRequest('modelName', undefined);
     app.addHook('onRequest', async (request) => {
+      const url = request.routeOptions.url;
+      const endpoint = url === undefined ? undefined : endpointOfRoute(request.method, url);
+      const cookie = request.headers.cookie;
+      // Routes open to any key are open to a signed-in person too (no key, the session cookie).
+      if (deps.sessions && endpoint && ENDPOINT_SCOPES[endpoint].api === 'any' && presentedKey(request.headers) === null && typeof cookie === 'string' && /(?:^|;\s*)tollgate_session=/.test(cookie)) {
+        request.principal = await deps.sessions(request, `${request.method} ${url}`, endpoint);
+        return;
+      }
       request.principal = await authenticate(deps, request);
       authorizeRoute(request.principal, request.method, request.routeOptions.url);
       checkSelectors(request.principal, request.headers);

@@ -22,6 +22,7 @@ const P = `${O}/projects/:project_id`;
 const PL = `${O}/projects/:projectId`;
 
 const ENDPOINT_RULES: Record<string, SessionRule> = {
+  pricing: 'member',
   'projects.read': 'member',
   'projects.write': 'project_owner',
   'api_keys.read': 'project_member',

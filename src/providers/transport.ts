@@ -46,7 +46,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       try {
         response = await dispatcher.request({ path: `${basePath}${path}`, method: 'POST', headers, body: JSON.stringify(body), signal: ctx.signal });
       } catch (err) {
-        throw mapTransportError(err, provider, ctx.signal);
+        throw mapTransportError(err, provider, ctx.signal, base.origin);
       }
       if (response.statusCode >= 200 && response.statusCode < 300) return response;
       const text = await readLimited(response.body).catch(() => '');
@@ -56,7 +56,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
       try {
         return await response.body.json();
       } catch (err) {
-        if (!(err instanceof SyntaxError)) throw mapTransportError(err, provider, ctx.signal);
+        if (!(err instanceof SyntaxError)) throw mapTransportError(err, provider, ctx.signal, base.origin);
         throw new TollgateError('upstream_error', { message: `The upstream provider ${provider} sent a body that is not JSON.`, retryable: true, cause: err });
       }
     },
@@ -67,7 +67,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
         yield* decodeSse(body.iterator({ destroyOnReturn: false }));
       } catch (err) {
         if (err instanceof TollgateError) throw err;
-        throw mapTransportError(err, provider, ctx.signal);
+        throw mapTransportError(err, provider, ctx.signal, base.origin);
       } finally {
         finishBody(body, ctx.signal);
       }
@@ -148,20 +148,47 @@ export async function primeStream<T>(source: AsyncGenerator<T>): Promise<AsyncIt
   };
 }
 
-/** Network failures (refused, reset, DNS, timeouts) as retryable gateway errors; aborts pass through. */
-export function mapTransportError(err: unknown, provider: string, signal: AbortSignal): unknown {
+/** What went wrong on the way to an upstream, in words a client can act on (never a secret: no URL, no header). */
+function unreachableReason(code: string): string {
+  if (code === 'ECONNREFUSED') return 'the connection was refused (nothing listens at its address)';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return 'its host name was not found (DNS)';
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') return 'the connection was closed before an answer';
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'its address cannot be reached from this network';
+  if (code === 'EPROTO' || /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return `the TLS handshake failed (${code})`;
+  return code ? `the connection failed (${code})` : 'the connection failed';
+}
+
+/**
+ * Network failures (refused, reset, DNS, TLS, timeouts) as retryable gateway
+ * errors that say what happened; aborts pass through. The upstream's origin
+ * goes to the log (context), not to the client.
+ */
+export function mapTransportError(err: unknown, provider: string, signal: AbortSignal, origin?: string): unknown {
   if (signal.aborted) return signal.reason ?? err;
-  const code = (err as { code?: string }).code ?? '';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new TollgateError('upstream_timeout', { message: `The upstream provider ${provider} did not answer in time.`, context: { code } });
+  const code = transportCode(err);
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new TollgateError('upstream_timeout', { message: `The upstream provider ${provider} did not answer in time.`, context: { code, origin } });
+  }
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
+    return new TollgateError('upstream_timeout', { message: `The upstream provider ${provider} could not be reached: connecting timed out.`, context: { code, origin } });
   }
   return new TollgateError('upstream_error', {
-    message: `Could not reach the upstream provider ${provider}.`,
+    message: `Could not reach the upstream provider ${provider}: ${unreachableReason(code)}.`,
     status: 502,
     retryable: true,
-    context: { code },
+    context: { code, origin },
     cause: err,
   });
+}
+
+/** The error code of a network failure, looking through undici's wrappers (`cause`, AggregateError). */
+function transportCode(err: unknown): string {
+  let current = err as { code?: unknown; cause?: unknown; errors?: unknown[] } | undefined;
+  for (let depth = 0; current && depth < 4; depth++) {
+    if (typeof current.code === 'string' && current.code !== 'UND_ERR') return current.code;
+    current = (current.cause ?? current.errors?.[0]) as typeof current;
+  }
+  return '';
 }
 
 /** An upstream answer (a body, an event) that could not be read: retryable, it may be transient. */

@@ -229,6 +229,24 @@ export interface UsageRollupsHourlyTable {
   cost_picos: Int;
 }
 
+/** The same sums per UTC day (`day_start`), folded in with the hourly ones. */
+export interface UsageRollupsDailyTable {
+  day_start: Int;
+  organization_id: string;
+  project_id: string;
+  api_key_id: string;
+  model: string;
+  endpoint: string;
+  events: Int;
+  failed_events: Int;
+  prompt_tokens: Int;
+  cached_tokens: Int;
+  cache_write_tokens: Int;
+  completion_tokens: Int;
+  reasoning_tokens: Int;
+  cost_picos: Int;
+}
+
 export interface OrganizationTiersTable {
   organization_id: string;
   tier: string;
@@ -526,6 +544,7 @@ export interface Database {
   provider_credentials: ProviderCredentialsTable;
   usage_events: UsageEventsTable;
   usage_rollups_hourly: UsageRollupsHourlyTable;
+  usage_rollups_daily: UsageRollupsDailyTable;
   organization_tiers: OrganizationTiersTable;
   project_rate_limits: ProjectRateLimitsTable;
   credit_accounts: CreditAccountsTable;

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet, type SqliteDialectConfig } from 'kysely';
@@ -44,6 +44,7 @@ function openSqlite(dataDir: string): { db: Kysely<Database>; location: string }
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'tollgate.db');
+  ownerOnly(file);
   const sqlite = new SqliteDatabase(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
@@ -52,6 +53,19 @@ function openSqlite(dataDir: string): { db: Kysely<Database>; location: string }
   // Integers come back as bigint so money columns are exact beyond 2^53.
   sqlite.defaultSafeIntegers(true);
   return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqliteConnection(sqlite) }) }), location: file };
+}
+
+/**
+ * The store holds key hashes, sealed upstream keys and the ledger: like the
+ * server secret, only its owner may read it. The file is created 0600 before
+ * SQLite opens it (SQLite gives its -wal and -shm files the database file's
+ * mode), and files an older version created are narrowed on start.
+ */
+function ownerOnly(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(path)) chmodSync(path, 0o600);
+  }
 }
 
 const STATEMENT_CACHE = 256;

@@ -8,9 +8,12 @@ import { toBigInt } from '../store/index.js';
  * `(created_at - origin) / width` in BIGINT integer division (both dialects
  * truncate, and the operands are never negative).
  *
- * With rollups, hours that lie wholly inside the range are read from
- * usage_rollups_hourly plus the events of those hours not yet folded in;
- * the partial hours at either end come from the raw events. A fold moves an
+ * With rollups, UTC days that lie wholly inside the range (when the buckets
+ * are whole days from midnight) are read from usage_rollups_daily, the other
+ * whole hours from usage_rollups_hourly, plus the events of all those hours
+ * not yet folded in; the partial hours at either end come from the raw events.
+ * A fold adds an event to its hour and its day at once, and the day rows and
+ * hour rows read cover disjoint times. A fold moves an
  * event from "not folded" to its hour's sums in one transaction, and the
  * UNION ALL below runs as one statement (one snapshot), so every event is
  * counted exactly once however reads and folds interleave.
@@ -19,6 +22,7 @@ import { toBigInt } from '../store/index.js';
 export type AggregateGroup = 'project_id' | 'api_key_id' | 'model';
 
 export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
 
 export interface AggregateRequest {
   organizationId: string;
@@ -98,16 +102,29 @@ function rawParts(req: AggregateRequest, fullFrom: number, fullTo: number): RawB
   ];
 }
 
-function rollupPart(req: AggregateRequest, fullFrom: number, fullTo: number): RawBuilder<unknown> {
-  const where = [
-    sql`organization_id = ${req.organizationId}`,
-    sql`hour_start >= ${int(fullFrom)}`,
-    sql`hour_start < ${int(fullTo)}`,
-    ...filters(req, false),
-  ];
-  return sql`select (hour_start - ${int(req.origin)}) / ${int(req.width)} as bucket,
+function rollupPart(req: AggregateRequest, table: 'usage_rollups_hourly' | 'usage_rollups_daily', from: number, to: number): RawBuilder<unknown> {
+  const start = sql.ref(table === 'usage_rollups_daily' ? 'day_start' : 'hour_start');
+  const where = [sql`organization_id = ${req.organizationId}`, sql`${start} >= ${int(from)}`, sql`${start} < ${int(to)}`, ...filters(req, false)];
+  return sql`select (${start} - ${int(req.origin)}) / ${int(req.width)} as bucket,
       project_id, api_key_id, model, ${sql.raw(SUMS.join(', '))}
-    from usage_rollups_hourly where ${and(where)}`;
+    from ${sql.table(table)} where ${and(where)}`;
+}
+
+/**
+ * The folded sums of the whole hours [fullFrom, fullTo): whole UTC days from
+ * the daily rows when the buckets are whole days from midnight (a day then
+ * never straddles two buckets), the hours around them from the hourly rows.
+ */
+function rollupParts(req: AggregateRequest, fullFrom: number, fullTo: number): RawBuilder<unknown>[] {
+  if (fullFrom >= fullTo) return [];
+  const dayFrom = Math.ceil(fullFrom / DAY_MS) * DAY_MS;
+  const dayTo = Math.floor(fullTo / DAY_MS) * DAY_MS;
+  if (req.width % DAY_MS !== 0 || req.origin % DAY_MS !== 0 || dayFrom >= dayTo) return [rollupPart(req, 'usage_rollups_hourly', fullFrom, fullTo)];
+  return [
+    ...(fullFrom < dayFrom ? [rollupPart(req, 'usage_rollups_hourly', fullFrom, dayFrom)] : []),
+    rollupPart(req, 'usage_rollups_daily', dayFrom, dayTo),
+    ...(dayTo < fullTo ? [rollupPart(req, 'usage_rollups_hourly', dayTo, fullTo)] : []),
+  ];
 }
 
 /** The whole hours inside [from, to) that rollups may answer; empty (from, from) when none. */
@@ -121,7 +138,7 @@ function wholeHours(req: AggregateRequest): { fullFrom: number; fullTo: number }
 export async function aggregateUsage(db: Kysely<Database>, req: AggregateRequest): Promise<AggregateRow[]> {
   if (req.useRollups && (req.width % HOUR_MS !== 0 || req.origin % HOUR_MS !== 0)) throw new Error('rollups need an hour-aligned bucket grid');
   const { fullFrom, fullTo } = wholeHours(req);
-  const parts = [...rawParts(req, fullFrom, fullTo), ...(fullFrom < fullTo ? [rollupPart(req, fullFrom, fullTo)] : [])];
+  const parts = [...rawParts(req, fullFrom, fullTo), ...rollupParts(req, fullFrom, fullTo)];
   const source = sql.join(parts, sql` union all `);
   const keys = [sql.ref('bucket'), ...req.groupBy.map((g) => sql.ref(g))];
   const sums = sql.raw(SUMS.map((s) => `sum(${s}) as ${s}`).join(', '));

@@ -1,11 +1,11 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database, Store } from '../store/index.js';
 import { toBigInt } from '../store/index.js';
-import { HOUR_MS } from './aggregate.js';
+import { DAY_MS, HOUR_MS } from './aggregate.js';
 
 /**
- * Folds raw usage events into hourly sums. Each batch is atomic: read events
- * not yet folded, add them to their hours' rows (upsert with
+ * Folds raw usage events into hourly and daily (UTC) sums. Each batch is atomic: read events
+ * not yet folded, add them to their hours' and days' rows (upsert with
  * `x = x + excluded.x`), stamp them `rolled_up_at`. So a fold is idempotent
  * (a folded event is never read again) and a read sees an event either raw or
  * in its hour, never both. On PostgreSQL a batch is one statement; two
@@ -17,8 +17,15 @@ import { HOUR_MS } from './aggregate.js';
 const SUM_COLUMNS = ['events', 'failed_events', 'prompt_tokens', 'cached_tokens', 'cache_write_tokens', 'completion_tokens', 'reasoning_tokens', 'cost_picos'] as const;
 type SumColumn = (typeof SUM_COLUMNS)[number];
 
+/** The two rollup tables: each event is added to one row of each, in the same transaction. */
+const PERIODS = [
+  { table: 'usage_rollups_hourly', start: 'hour_start', width: HOUR_MS },
+  { table: 'usage_rollups_daily', start: 'day_start', width: DAY_MS },
+] as const;
+type Period = (typeof PERIODS)[number];
+
 interface HourRow {
-  hour_start: number;
+  start: number;
   organization_id: string;
   project_id: string;
   api_key_id: string;
@@ -49,11 +56,11 @@ async function readBatch(trx: Transaction<Database>, size: number) {
 
 type EventRow = Awaited<ReturnType<typeof readBatch>>[number];
 
-function sumByHour(events: EventRow[]): HourRow[] {
+function sumByPeriod(events: EventRow[], width: number): HourRow[] {
   const hours = new Map<string, HourRow>();
   for (const e of events) {
     const created = Number(e.created_at);
-    const key = { hour_start: created - (created % HOUR_MS), organization_id: e.organization_id, project_id: e.project_id ?? '', api_key_id: e.api_key_id ?? '', model: e.model, endpoint: e.endpoint };
+    const key = { start: created - (created % width), organization_id: e.organization_id, project_id: e.project_id ?? '', api_key_id: e.api_key_id ?? '', model: e.model, endpoint: e.endpoint };
     const id = JSON.stringify(Object.values(key));
     let row = hours.get(id);
     if (!row) {
@@ -70,22 +77,22 @@ function sumByHour(events: EventRow[]): HourRow[] {
     row.sums.cost_picos += toBigInt(e.cost_picos);
   }
   // One global order for every instance's upserts: row locks are then always taken in the same order.
-  const order = (r: HourRow) => [r.organization_id, String(r.hour_start).padStart(16, '0'), r.project_id, r.api_key_id, r.model, r.endpoint].join('\u0000');
+  const order = (r: HourRow) => [r.organization_id, String(r.start).padStart(16, '0'), r.project_id, r.api_key_id, r.model, r.endpoint].join('\u0000');
   return [...hours.values()].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
 }
 
-async function upsertHours(trx: Transaction<Database>, rows: HourRow[]): Promise<void> {
-  const add = Object.fromEntries(SUM_COLUMNS.map((c) => [c, sql`${sql.ref(`usage_rollups_hourly.${c}`)} + ${sql.ref(`excluded.${c}`)}`]));
+async function upsertPeriod(trx: Transaction<Database>, period: Period, rows: HourRow[]): Promise<void> {
+  const add = Object.fromEntries(SUM_COLUMNS.map((c) => [c, sql`${sql.ref(`${period.table}.${c}`)} + ${sql.ref(`excluded.${c}`)}`]));
   for (const chunk of chunks(rows, UPSERT_CHUNK)) {
     await trx
-      .insertInto('usage_rollups_hourly')
-      .values(chunk.map(({ sums, ...key }) => ({ ...key, ...sums })))
-      .onConflict((oc) => oc.columns([...KEY_COLUMNS]).doUpdateSet(add))
+      .insertInto(period.table)
+      .values(chunk.map(({ sums, start, ...key }) => ({ ...key, [period.start]: start, ...sums }) as never))
+      .onConflict((oc) => oc.columns(keyColumns(period) as never).doUpdateSet(add as never))
       .execute();
   }
 }
 
-const KEY_COLUMNS = ['organization_id', 'hour_start', 'project_id', 'api_key_id', 'model', 'endpoint'] as const;
+const keyColumns = (period: Period) => ['organization_id', period.start, 'project_id', 'api_key_id', 'model', 'endpoint'];
 
 /**
  * PostgreSQL folds a batch in one statement: lock a batch (skipping rows
@@ -94,22 +101,25 @@ const KEY_COLUMNS = ['organization_id', 'hour_start', 'project_id', 'api_key_id'
  */
 async function foldBatchPostgres(store: Store, now: number, batchSize: number): Promise<number> {
   const sums = SUM_COLUMNS.map((c) => (c === 'events' ? 'count(*)' : c === 'failed_events' ? "sum(case when status = 'error' then 1 else 0 end)" : `sum(${c})`) + ` as ${c}`).join(', ');
-  const keys = KEY_COLUMNS.join(', ');
-  const updates = SUM_COLUMNS.map((c) => `${c} = usage_rollups_hourly.${c} + excluded.${c}`).join(', ');
+  const upsert = (period: Period) => {
+    const keys = keyColumns(period).join(', ');
+    const updates = SUM_COLUMNS.map((c) => `${c} = ${period.table}.${c} + excluded.${c}`).join(', ');
+    return sql`insert into ${sql.raw(period.table)} (${sql.raw(`${keys}, ${SUM_COLUMNS.join(', ')}`)})
+      select ${sql.raw(keys)}, ${sql.raw(sums)}
+      from (select *, created_at - created_at % ${period.width} as ${sql.raw(period.start)} from marked) m
+      group by ${sql.raw(keys)} order by ${sql.raw(keys)}
+      on conflict (${sql.raw(keys)}) do update set ${sql.raw(updates)}
+      returning 1`;
+  };
   const result = await sql<{ folded: string | bigint }>`
     with batch as (
       select id from usage_events where rolled_up_at is null order by created_at limit ${batchSize} for update skip locked
     ), marked as (
       update usage_events e set rolled_up_at = ${now} from batch where e.id = batch.id
-      returning e.organization_id, e.created_at - e.created_at % ${HOUR_MS} as hour_start, coalesce(e.project_id, '') as project_id,
+      returning e.organization_id, e.created_at, coalesce(e.project_id, '') as project_id,
         coalesce(e.api_key_id, '') as api_key_id, e.model, e.endpoint, e.status, ${sql.raw(SUM_COLUMNS.slice(2).map((c) => `e.${c}`).join(', '))}
-    ), upserted as (
-      insert into usage_rollups_hourly (${sql.raw(`${keys}, ${SUM_COLUMNS.join(', ')}`)})
-      select ${sql.raw(keys)}, ${sql.raw(sums)} from marked group by ${sql.raw(keys)} order by ${sql.raw(keys)}
-      on conflict (${sql.raw(keys)}) do update set ${sql.raw(updates)}
-      returning 1
-    )
-    select (select count(*) from marked) as folded, (select count(*) from upserted) as hours`.execute(store.db);
+    ), hours as (${upsert(PERIODS[0])}), days as (${upsert(PERIODS[1])})
+    select (select count(*) from marked) as folded, (select count(*) from hours) as hours, (select count(*) from days) as days`.execute(store.db);
   return Number(result.rows[0]!.folded);
 }
 
@@ -119,7 +129,7 @@ export async function foldUsageBatch(store: Store, now: number, batchSize = 2000
   return store.db.transaction().execute(async (trx) => {
     const events = await readBatch(trx, batchSize);
     if (events.length === 0) return 0;
-    await upsertHours(trx, sumByHour(events));
+    for (const period of PERIODS) await upsertPeriod(trx, period, sumByPeriod(events, period.width));
     for (const ids of chunks(events.map((e) => e.id), ID_CHUNK)) {
       await trx.updateTable('usage_events').set({ rolled_up_at: now }).where('id', 'in', ids).execute();
     }

@@ -16,6 +16,8 @@ import * as m031 from './031-payments-and-purchases.js';
 import * as m036 from './036-notification-outbox.js';
 import * as m037 from './037-spend-alerts.js';
 import * as m045 from './045-model-permissions.js';
+import * as m057 from './057-dashboard-list-indexes.js';
+import * as m058 from './058-usage-rollups-daily.js';
 
 /**
  * The ordered list of migrations. Names sort in application order; a new
@@ -39,6 +41,8 @@ export const migrations: Record<string, Migration> = {
   '036-notification-outbox': m036,
   '037-spend-alerts': m037,
   '045-model-permissions': m045,
+  '057-dashboard-list-indexes': m057,
+  '058-usage-rollups-daily': m058,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,38 +1,36 @@
 import createClient, { type Middleware } from 'openapi-fetch';
+import { csrfCookie } from './account';
+import { ApiError } from './errors';
 import type { paths } from './schema.gen';
-import { credential } from './credential';
+import { sessionState } from './session-state';
+
+export { ApiError } from './errors';
 
 /**
- * The one API client: typed from the server's OpenAPI document
- * (schema.gen.ts), same origin only. Components never call fetch; pages use
- * it through TanStack Query.
+ * The one admin API client: typed from the server's OpenAPI document
+ * (schema.gen.ts), same origin only, authenticated by the session cookie.
+ * Writes carry the session's CSRF token; every request names the
+ * organization the person acts in. Pages use it through TanStack Query.
  */
 export const api = createClient<paths>({ baseUrl: '/', credentials: 'same-origin' });
 
-const authorize: Middleware = {
+const session: Middleware = {
   onRequest({ request }) {
-    const key = credential.get();
-    if (key) request.headers.set('Authorization', `Bearer ${key}`);
+    const organization = sessionState.organization();
+    // A page may name another organization itself (the operator granting credit to one).
+    if (organization && !request.headers.has('OpenAI-Organization')) request.headers.set('OpenAI-Organization', organization);
+    if (request.method !== 'GET') {
+      const csrf = csrfCookie();
+      if (csrf) request.headers.set('X-CSRF-Token', csrf);
+    }
     return request;
   },
   onResponse({ response }) {
-    if (response.status === 401) credential.expire();
+    if (response.status === 401) sessionState.expired();
     return response;
   },
 };
-api.use(authorize);
-
-/** An answer that was not 2xx, with OpenAI's error message. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly param: string | null = null,
-    readonly code: string | null = null,
-  ) {
-    super(message);
-  }
-}
+api.use(session);
 
 interface Answer<T> {
   data?: T;

@@ -3163,6 +3163,15 @@ export interface paths {
               paid_usd: string;
               /** Exact decimal USD, e.g. "1.50". */
               used_usd: string;
+              /** How credit is bought here (the dashboard shows the minimum). */
+              purchases: {
+                /** Who takes card payments: `test` (Stripe's public test cards, no network) or `stripe`. */
+                payment_provider: "test" | "stripe";
+                /** Smallest credit purchase. */
+                min_usd: string;
+                /** Largest credit purchase. */
+                max_usd: string;
+              };
             };
           };
         };

@@ -1,19 +1,48 @@
+import { useMutation } from '@tanstack/react-query';
 import { useId, type ReactNode } from 'react';
 import { Link, useLocation } from 'wouter';
-import { credential } from '../api/credential';
+import { account } from '../api/account';
 import { useProject } from '../lib/project';
+import { useSession, useSignOut } from '../lib/session';
 import { useTheme, type Theme } from '../lib/theme';
-import { useQueryClient } from '@tanstack/react-query';
+import { Button } from './ui';
 
-const NAV: { href: string; label: string }[] = [
+interface NavItem {
+  href: string;
+  label: string;
+  /** Shown to Owners (and the operator) only. */
+  owner?: boolean;
+  operator?: boolean;
+}
+
+const NAV: NavItem[] = [
   { href: '/api-keys', label: 'API keys' },
   { href: '/usage', label: 'Usage' },
   { href: '/limits', label: 'Limits' },
   { href: '/billing', label: 'Billing' },
   { href: '/projects', label: 'Projects' },
   { href: '/calculator', label: 'Cost calculator' },
-  { href: '/audit-log', label: 'Audit log' },
+  { href: '/audit-log', label: 'Audit log', owner: true },
+  { href: '/operator', label: 'Operator', operator: true },
 ];
+
+function OrganizationSwitcher() {
+  const { me, organization, selectOrganization } = useSession();
+  const id = useId();
+  if (me.organizations.length < 2) return organization ? <span className="switcher org-name">{organization.name}</span> : null;
+  return (
+    <div className="switcher">
+      <label htmlFor={id}>Organization</label>
+      <select id={id} value={organization?.id ?? ''} onChange={(e) => selectOrganization(e.target.value)}>
+        {me.organizations.map((o) => (
+          <option key={o.id} value={o.id}>
+            {o.name}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
 
 function ProjectSwitcher() {
   const { projects, current, select } = useProject();
@@ -49,9 +78,28 @@ function ThemeSwitcher() {
   );
 }
 
+/** Until the address is verified, keys cannot be made (when the server asks for it): say so, with a way to get a new link. */
+function VerifyBanner() {
+  const { me } = useSession();
+  const resend = useMutation({ mutationFn: account.resendVerification });
+  if (me.email_verified) return null;
+  return (
+    <div className="banner" role="region" aria-label="Verify your email address">
+      <p>
+        Verify your email address: open the link we sent to <strong>{me.email}</strong>.{me.key_requirements.verified_email ? ' You need it before you can create API keys.' : ''}
+      </p>
+      <Button onClick={() => resend.mutate()} disabled={resend.isPending || resend.isSuccess}>
+        {resend.isSuccess ? 'Link sent' : 'Send a new link'}
+      </Button>
+    </div>
+  );
+}
+
 export function Shell({ children }: { children: ReactNode }) {
   const [location] = useLocation();
-  const queries = useQueryClient();
+  const { me, isOwner } = useSession();
+  const signOut = useSignOut();
+  const nav = NAV.filter((item) => (!item.owner || isOwner) && (!item.operator || me.operator));
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
@@ -62,23 +110,18 @@ export function Shell({ children }: { children: ReactNode }) {
           Tollgate
         </Link>
         <div className="topbar-controls">
+          <OrganizationSwitcher />
           <ProjectSwitcher />
           <ThemeSwitcher />
-          <button
-            type="button"
-            className="button ghost"
-            onClick={() => {
-              credential.expire();
-              queries.clear();
-            }}
-          >
+          <span className="muted account-email">{me.email}</span>
+          <Button variant="ghost" onClick={signOut}>
             Sign out
-          </button>
+          </Button>
         </div>
       </header>
       <nav className="sidenav" aria-label="Dashboard">
         <ul>
-          {NAV.map((item) => (
+          {nav.map((item) => (
             <li key={item.href}>
               <Link href={item.href} aria-current={location.startsWith(item.href) ? 'page' : undefined}>
                 {item.label}
@@ -88,6 +131,7 @@ export function Shell({ children }: { children: ReactNode }) {
         </ul>
       </nav>
       <main id="main" tabIndex={-1}>
+        <VerifyBanner />
         {children}
       </main>
     </div>

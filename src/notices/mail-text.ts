@@ -9,9 +9,10 @@ function text(value: unknown): string {
 function usd(value: unknown): string {
   const s = text(value);
   if (!/^-?\d+(\.\d+)?$/.test(s)) return s;
-  const [whole, fraction = ''] = s.split('.');
+  const negative = s.startsWith('-');
+  const [whole, fraction = ''] = (negative ? s.slice(1) : s).split('.');
   const trimmed = fraction.replace(/0+$/, '');
-  return `$${whole}.${trimmed.padEnd(2, '0')}`;
+  return `${negative ? '-' : ''}$${whole}.${trimmed.padEnd(2, '0')}`;
 }
 
 function scopeName(p: Record<string, unknown>): string {

@@ -73,40 +73,64 @@ describe('notices survive a crash', () => {
   }, 300_000);
 });
 
-describe.skipIf(!POSTGRES_URL)(`notices with two instances on PostgreSQL${postgresSkipReason}`, () => {
-  it('each notice is sent once: the instances claim deliveries, never both', async () => {
-    const database = await createPostgresDatabase();
-    const hooks = await startWebhookReceiver();
-    const dirs = [tempDir(), tempDir()];
-    const instances: Tollgate[] = [];
-    try {
-      for (const d of dirs) {
-        const { config } = loadConfig({
-          env: {},
-          overrides: { data_dir: d.path, database_url: database.url, server: { port: 0 }, log: { level: 'silent' }, secret: SECRET, notifications: { sender_interval_ms: 50, webhook_allow_private_addresses: true } },
-        });
-        instances.push(await startTollgate(config, { logger: pino({ level: 'silent' }) }));
-      }
-      const db = instances[0]!.services.store.db;
-      const org = await db.selectFrom('organizations').select('id').executeTakeFirstOrThrow();
-      await createEndpoint(instances[0]!.services.notices.webhookStore, { organizationId: org.id, url: hooks.url, description: null, createdBy: null, now: Date.now() });
-      const clock = { now: () => Date.now() };
-      for (let i = 0; i < 60; i++) {
-        await recordNotification(db, clock, { organizationId: org.id, projectId: null, type: 'balance.low', resourceId: org.id, payload: { balance_usd: `0.${String(i).padStart(2, '0')}`, threshold_usd: '1.00' } });
-      }
-      await hooks.waitFor(60, 60_000);
-      await eventually('every delivery sent', async () => {
-        const pending = await db.selectFrom('notification_deliveries').select('id').where('status', '!=', 'sent').execute();
-        return pending.length === 0;
+/** Two instances share one store and each runs its sender; 60 notices must arrive once each. */
+async function sendOnceAcross(store: { database_url?: string; shared_dir?: string }): Promise<void> {
+  const hooks = await startWebhookReceiver();
+  const dirs = [tempDir(), tempDir()];
+  const instances: Tollgate[] = [];
+  try {
+    for (const d of dirs) {
+      const { config } = loadConfig({
+        env: {},
+        overrides: {
+          data_dir: store.shared_dir ?? d.path,
+          ...(store.database_url ? { database_url: store.database_url } : {}),
+          server: { port: 0 },
+          log: { level: 'silent' },
+          secret: SECRET,
+          notifications: { sender_interval_ms: 50, webhook_allow_private_addresses: true },
+        },
       });
-      await new Promise((r) => setTimeout(r, 300));
-      const ids = hooks.hooks.map((h) => h.headers['webhook-id']);
-      expect(ids.length).toBe(60);
-      expect(new Set(ids).size).toBe(60);
+      instances.push(await startTollgate(config, { logger: pino({ level: 'silent' }) }));
+    }
+    const db = instances[0]!.services.store.db;
+    const org = await db.selectFrom('organizations').select('id').executeTakeFirstOrThrow();
+    await createEndpoint(instances[0]!.services.notices.webhookStore, { organizationId: org.id, url: hooks.url, description: null, createdBy: null, now: Date.now() });
+    const clock = { now: () => Date.now() };
+    for (let i = 0; i < 60; i++) {
+      await recordNotification(db, clock, { organizationId: org.id, projectId: null, type: 'balance.low', resourceId: org.id, payload: { balance_usd: `0.${String(i).padStart(2, '0')}`, threshold_usd: '1.00' } });
+    }
+    await hooks.waitFor(60, 60_000);
+    await eventually('every delivery sent', async () => {
+      const pending = await db.selectFrom('notification_deliveries').select('id').where('status', '!=', 'sent').execute();
+      return pending.length === 0;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const ids = hooks.hooks.map((h) => h.headers['webhook-id']);
+    expect(ids.length).toBe(60);
+    expect(new Set(ids).size).toBe(60);
+  } finally {
+    for (const t of instances) await t.close();
+    for (const d of dirs) d.remove();
+    await hooks.stop();
+  }
+}
+
+describe('notices with two instances', () => {
+  it('on one SQLite file: each notice is sent once (the instances claim deliveries, never both)', async () => {
+    const shared = tempDir();
+    try {
+      await sendOnceAcross({ shared_dir: shared.path });
     } finally {
-      for (const t of instances) await t.close();
-      for (const d of dirs) d.remove();
-      await hooks.stop();
+      shared.remove();
+    }
+  }, 120_000);
+
+  it.skipIf(!POSTGRES_URL)(`on PostgreSQL: each notice is sent once${postgresSkipReason}`, async () => {
+    const database = await createPostgresDatabase();
+    try {
+      await sendOnceAcross({ database_url: database.url });
+    } finally {
       await database.drop();
     }
   }, 120_000);

@@ -9,7 +9,7 @@
  * a warm-up; the table gives medians. Written as JSON under bench/results/.
  *
  * BENCH_TARGETS: comma-separated, default meter-floor,pipeline-memory,pipeline-redis
- * (also: raw-proxy, fastify-proxy, flat-gateway, gateway).
+ * (also: pipeline-redis-w2, raw-proxy, fastify-proxy, flat-gateway, gateway).
  * BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 32), BENCH_KEYS (default 100000).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -137,7 +137,9 @@ async function main(): Promise<void> {
           process.stdout.write(`${name}: skipped, no Redis answers (set TOLLGATE_REDIS_URL)\n`);
           continue;
         }
-        const t = await startTollgate(name, variant, { upstream, dataDir, redisUrl, keys: KEYS, core: SERVER_CORE, maxSeconds: MAX_SECONDS });
+        // Workers spread over every core (the load generator's too, on a 2-core machine).
+        const core = variant.workers ? null : SERVER_CORE;
+        const t = await startTollgate(name, variant, { upstream, dataDir, redisUrl, keys: KEYS, core, maxSeconds: MAX_SECONDS });
         started.push(t.started);
         targets.push({ ...t, idle_rss_mb: rssOf(t as Target) });
       } else {

@@ -28,12 +28,13 @@ const PIPELINE = {
 /**
  * gateway: auth only (the `unlimited` tier, postpaid); pipeline-memory: the
  * embedded defaults (SQLite, in-process limits, a key with a budget, metering);
- * pipeline-redis: the same with the Redis backend.
+ * pipeline-redis: the same with the Redis backend; -w2: `--workers 2`.
  */
 export const TOLLGATE_VARIANTS: Record<string, TollgateVariant> = {
   gateway: { settings: { limits: { bootstrap_tier: 'unlimited' }, billing: { mode: 'postpaid' } } },
   'pipeline-memory': { settings: PIPELINE },
   'pipeline-redis': { settings: PIPELINE, redis: true },
+  'pipeline-redis-w2': { settings: PIPELINE, redis: true, workers: 2 },
 };
 
 /** A process and its descendants (cluster workers), from /proc. */
@@ -81,8 +82,9 @@ export async function startTollgate(
   );
   const port = await freePort();
   const args = ['bin/tollgate.mjs', 'start', '--config', configFile, '--port', String(port), ...(variant.workers ? ['--workers', String(variant.workers)] : [])];
-  const first = await startProcess(args, /Project key[^\n]*\n\s+(sk-proj-\S+)/, {}, 60_000, options.core);
-  const key = first.match[1]!;
+  // stdout is a pipe: the first start writes its keys to a file and logs where.
+  const first = await startProcess(args, /"file":"([^"]+)"/, {}, 60_000, options.core);
+  const key = /Project key[^\n]*\n\s+(sk-proj-\S+)/.exec(readFileSync(first.match[1]!, 'utf8'))![1]!;
   await first.stop();
   // A budget far above what the bench spends: every request reserves against it, none is refused.
   await seedKeys(dir, options.keys, 10n ** 18n);

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { ConfigError, loadConfig } from '../src/config/index.js';
 import type { ModelEstimate, SampleCounts, Workload } from '../src/pricing/index.js';
+
+type LoadConfig = typeof import('../src/config/index.js').loadConfig;
 
 // Loaded when the command runs, so other commands and --help stay light.
 let pricing: typeof import('../src/pricing/index.js');
@@ -71,7 +72,7 @@ function table(rows: string[][]): string {
 
 const row = (e: ModelEstimate) => [e.model, pricing.displayUsd(e.perRequestPicos), pricing.displayUsd(e.dailyPicos), pricing.displayUsd(e.monthlyPicos)];
 
-function printEstimate(flags: EstimateFlags): void {
+function printEstimate(flags: EstimateFlags, loadConfig: LoadConfig): void {
   const { config } = loadConfig({ file: flags.config });
   const prices = pricing.createPriceCatalogue(config.pricing.models);
   const now = Date.now();
@@ -111,9 +112,9 @@ export function estimateCommand(): Command {
     .action(async (flags: EstimateFlags) => {
       try {
         pricing = await import('../src/pricing/index.js');
-        printEstimate(flags);
+        printEstimate(flags, (await import('../src/config/index.js')).loadConfig);
       } catch (err) {
-        if (err instanceof UsageError || err instanceof ConfigError || (err instanceof Error && (err.name === 'EstimateError' || err.name === 'PriceError'))) {
+        if (err instanceof UsageError || (err instanceof Error && err.name === 'ConfigError') || (err instanceof Error && (err.name === 'EstimateError' || err.name === 'PriceError'))) {
           process.stderr.write(`tollgate estimate: ${err.message}\n`);
           process.exit(2);
         }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../src/config/index.js';
 import type { AdminClient } from './admin-client.js';
 import { CliError, formatObject } from './manage-format.js';
 
@@ -22,6 +21,7 @@ async function connect(flags: ConnectionFlags): Promise<AdminClient> {
     return httpAdminClient(url, key);
   }
   const overrides: Record<string, unknown> = flags.dataDir ? { data_dir: flags.dataDir } : {};
+  const { loadConfig } = await import('../src/config/index.js');
   return localAdminClient(loadConfig({ file: flags.config, overrides }).config, flags.org);
 }
 

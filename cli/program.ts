@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { Document, isNode } from 'yaml';
 import { packageRoot } from '../src/common/package-root.js';
-import { ConfigError, loadConfig, redactConfig, type LoadConfigOptions } from '../src/config/index.js';
+import type { Config, LoadConfigOptions } from '../src/config/index.js';
 import { registerBillingCommands } from './billing.js';
 import { registerManagementCommands } from './manage.js';
 import { registerModelsCommand, registerProviderCommands } from './providers.js';
@@ -11,8 +10,8 @@ import { estimateCommand } from './estimate.js';
 import { registerScan } from './scan.js';
 import { usageCommand } from './usage.js';
 
-// Commands import what they need when they run, so `tollgate scan` or `--help`
-// do not load the whole server.
+// Commands import what they need when they run (the config schema too), so
+// `tollgate scan` or any `--help` loads commander and the command table only.
 
 const pkg = JSON.parse(readFileSync(join(packageRoot(import.meta.url), 'package.json'), 'utf8')) as { version: string };
 
@@ -21,11 +20,11 @@ interface CommonFlags {
   dataDir?: string;
 }
 
-function configFrom(flags: CommonFlags & { port?: string; host?: string }) {
-  return loadedFrom(flags).config;
+async function configFrom(flags: CommonFlags & { port?: string; host?: string }): Promise<Config> {
+  return (await loadedFrom(flags)).config;
 }
 
-function loadedFrom(flags: CommonFlags & { port?: string; host?: string }) {
+async function loadedFrom(flags: CommonFlags & { port?: string; host?: string }) {
   const overrides: Record<string, unknown> = {};
   if (flags.dataDir) overrides.data_dir = flags.dataDir;
   const server: Record<string, unknown> = {};
@@ -33,11 +32,13 @@ function loadedFrom(flags: CommonFlags & { port?: string; host?: string }) {
   if (flags.port !== undefined) server.port = Number(flags.port);
   if (Object.keys(server).length > 0) overrides.server = server;
   const options: LoadConfigOptions = { file: flags.config, overrides };
+  const { loadConfig } = await import('../src/config/index.js');
   return loadConfig(options);
 }
 
 /** The effective configuration as YAML, each value that is not a default followed by where it came from. */
-function annotated(loaded: ReturnType<typeof loadConfig>): string {
+async function annotated(loaded: Awaited<ReturnType<typeof loadedFrom>>): Promise<string> {
+  const [{ redactConfig }, { Document, isNode }] = await Promise.all([import('../src/config/index.js'), import('yaml')]);
   const doc = new Document(redactConfig(loaded.config));
   doc.commentBefore = ' The effective configuration (secrets redacted). A comment names where a value came from; a value without one is the default.';
   for (const [path, source] of Object.entries(loaded.sources)) {
@@ -52,7 +53,7 @@ async function run(action: () => Promise<void>): Promise<void> {
   try {
     await action();
   } catch (err) {
-    if (err instanceof ConfigError || (err instanceof Error && ['CatalogueError', 'ConfigError', 'CredentialError'].includes(err.name))) {
+    if (err instanceof Error && ['CatalogueError', 'ConfigError', 'CredentialError'].includes(err.name)) {
       process.stderr.write(`${err.message}\n`);
       process.exit(2);
     }
@@ -96,27 +97,18 @@ export function buildProgram(): Command {
   withConfig(program.command('start').description('Start the server (creates the store and the first keys on the first run).'))
     .addOption(new Option('--port <port>', 'port to listen on (default 8787)'))
     .addOption(new Option('--host <host>', 'address to listen on (default 127.0.0.1)'))
-    .addHelpText('after', '\nExample:\n  $ tollgate start --port 8787 --host 127.0.0.1 --data-dir ./data')
+    .addOption(new Option('--workers <n>', 'worker processes sharing the port (default 1); more than 1 needs redis_url or PostgreSQL'))
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ tollgate start --port 8787 --host 127.0.0.1 --data-dir ./data\n\nOn several cores (the workers share state through Redis or PostgreSQL):\n  $ TOLLGATE_REDIS_URL=redis://127.0.0.1:6379 tollgate start --workers 2',
+    )
     .action((flags) =>
       run(async () => {
-        const config = configFrom(flags);
-        const { startTollgate } = await import('../src/tollgate.js');
-        const { firstRunBanner, showFirstRunBanner } = await import('../src/banner.js');
-        const tollgate = await startTollgate(config);
-        if (tollgate.bootstrapped) {
-          const text = firstRunBanner(tollgate.bootstrapped, tollgate.url, config.public_url ?? tollgate.url);
-          showFirstRunBanner(text, { stdout: process.stdout, dataDir: config.data_dir, logger: tollgate.services.logger });
-        }
-        tollgate.services.logger.info({ url: tollgate.url }, `Tollgate listening on ${tollgate.url}`);
-        const stop = (signal: string) => {
-          tollgate.services.logger.info({ signal }, 'signal received');
-          tollgate.close().then(
-            () => process.exit(0),
-            () => process.exit(1),
-          );
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
+        const workers = flags.workers === undefined ? 1 : Number(flags.workers);
+        if (!Number.isSafeInteger(workers) || workers < 1) throw Object.assign(new Error(`--workers must be a whole number of 1 or more, got ${flags.workers}`), { name: 'ConfigError' });
+        const config = await configFrom(flags);
+        const { startServer } = await import('./start.js');
+        await startServer(config, workers);
       }),
     );
 
@@ -124,7 +116,7 @@ export function buildProgram(): Command {
     .addHelpText('after', '\nExample:\n  $ TOLLGATE_DATABASE_URL=postgres://localhost/tollgate tollgate migrate')
     .action((flags) =>
       run(async () => {
-        const config = configFrom(flags);
+        const config = await configFrom(flags);
         const { openStore } = await import('../src/store/index.js');
         const store = await openStore({ databaseUrl: config.database_url, dataDir: config.data_dir });
         try {
@@ -141,7 +133,7 @@ export function buildProgram(): Command {
     .addHelpText('after', '\nExample:\n  $ TOLLGATE_SERVER_PORT=9000 tollgate config print')
     .action((flags) =>
       run(async () => {
-        process.stdout.write(annotated(loadedFrom(flags)));
+        process.stdout.write(await annotated(await loadedFrom(flags)));
       }),
     );
 

@@ -11,7 +11,7 @@ class CredentialError extends Error {
 }
 
 type WithConfig = (cmd: Command) => Command;
-type ConfigFrom = (flags: { config?: string; dataDir?: string }) => Config;
+type ConfigFrom = (flags: { config?: string; dataDir?: string }) => Promise<Config>;
 type Run = (action: () => Promise<void>) => Promise<void>;
 
 async function readStdin(): Promise<string> {
@@ -56,7 +56,7 @@ export function registerProviderCommands(program: Command, withConfig: WithConfi
     .addHelpText('after', '\nExamples:\n  $ printenv OPENAI_API_KEY | tollgate providers set-key openai\n  $ tollgate providers set-key deepseek --from-env DEEPSEEK_API_KEY')
     .action((id: string, flags) =>
       run(async () => {
-        const config = configFrom(flags);
+        const config = await configFrom(flags);
         await knownProvider(config, id);
         const key = flags.fromEnv ? (process.env[flags.fromEnv] ?? '').trim() : await readStdin();
         if (!key) throw new CredentialError(flags.fromEnv ? `The environment variable ${flags.fromEnv} is empty or unset.` : 'No key was read from standard input.');
@@ -67,14 +67,14 @@ export function registerProviderCommands(program: Command, withConfig: WithConfi
 
   withConfig(providers.command('clear-key <provider>').description('Remove the stored key of a provider (config or environment keys apply again).')).addHelpText('after', '\nExamples:\n  $ tollgate providers clear-key openai --data-dir ./data').action((id: string, flags) =>
     run(async () => {
-      const removed = await withCredentials(configFrom(flags), (store) => store.clear(id));
+      const removed = await withCredentials(await configFrom(flags), (store) => store.clear(id));
       process.stdout.write(removed ? `Removed the stored key of provider '${id}'.\n` : `Provider '${id}' had no stored key.\n`);
     }),
   );
 
   withConfig(providers.command('list').description('List providers and where each key comes from (the keys are never shown).')).addHelpText('after', '\nExamples:\n  $ tollgate providers list --data-dir ./data').action((flags) =>
     run(async () => {
-      const config = configFrom(flags);
+      const config = await configFrom(flags);
       const { withEnvProviders } = await loadProviders();
       const { config: effective } = await withEnvProviders(config, process.env);
       const stored = await withCredentials(config, (store) => store.list());
@@ -95,7 +95,7 @@ export function registerModelsCommand(program: Command, withConfig: WithConfig, 
     .action((flags) =>
       run(async () => {
         const [{ withEnvProviders, createProviderRegistry }, { createCatalogue }, { systemClock }] = await Promise.all([loadProviders(), import('../src/routing/index.js'), import('../src/common/clock.js')]);
-        const { config } = await withEnvProviders(configFrom(flags), process.env);
+        const { config } = await withEnvProviders(await configFrom(flags), process.env);
         const registry = createProviderRegistry(config, systemClock, process.env);
         try {
           const models = createCatalogue(config, registry, Date.now()).list();

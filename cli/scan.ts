@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { checkFindings, formatSummary, formatText, scan, ScanUsageError, toJson } from '../src/scan/index.js';
+
+// The scanner is loaded when the command runs, so `tollgate scan --help` stays light.
+type Scanner = typeof import('../src/scan/index.js');
 
 interface ScanFlags {
   git?: boolean;
@@ -11,7 +13,7 @@ interface ScanFlags {
 }
 
 /** Exit codes: 0 nothing found, 1 keys found, 2 usage error or the scan could not run. */
-async function runScan(path: string | undefined, flags: ScanFlags): Promise<number> {
+async function runScan({ checkFindings, formatSummary, formatText, scan, ScanUsageError, toJson }: Scanner, path: string | undefined, flags: ScanFlags): Promise<number> {
   const maxFileBytes = flags.maxFileSize === undefined ? undefined : Number(flags.maxFileSize);
   if (maxFileBytes !== undefined && !(Number.isSafeInteger(maxFileBytes) && maxFileBytes > 0)) {
     throw new ScanUsageError(`--max-file-size must be a positive number of bytes, got ${flags.maxFileSize}`);
@@ -44,10 +46,11 @@ export function registerScan(program: Command): void {
     // Usage errors exit 2, so a hook or CI step can tell "keys found" (1) from "scanner misused" (2).
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .action(async (path: string, flags: ScanFlags) => {
+      const scanner = await import('../src/scan/index.js');
       try {
-        process.exitCode = await runScan(path, flags);
+        process.exitCode = await runScan(scanner, path, flags);
       } catch (err) {
-        const prefix = err instanceof ScanUsageError ? 'tollgate scan' : 'tollgate scan: could not scan';
+        const prefix = err instanceof scanner.ScanUsageError ? 'tollgate scan' : 'tollgate scan: could not scan';
         process.stderr.write(`${prefix}: ${err instanceof Error ? err.message : String(err)}\n`);
         process.exitCode = 2;
       }

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { ConfigError, loadConfig } from '../src/config/index.js';
 import { parseUsd } from '../src/common/money.js';
 import type { Store } from '../src/store/index.js';
 import type { Page, ReportKind } from '../src/usage/index.js';
@@ -150,6 +149,7 @@ async function printUsage(flags: UsageFlags): Promise<void> {
       if (!adminKey) throw new UsageError('--url needs an admin key: set TOLLGATE_ADMIN_KEY (or --admin-key)');
       source = remoteSource(url, adminKey);
     } else {
+      const { loadConfig } = await import('../src/config/index.js');
       const { config } = loadConfig({ file: flags.config, overrides: flags.dataDir ? { data_dir: flags.dataDir } : {} });
       const { openStore } = await import('../src/store/index.js');
       store = await openStore({ databaseUrl: config.database_url, dataDir: config.data_dir });
@@ -189,7 +189,7 @@ export function usageCommand(): Command {
         [usage, pricing] = await Promise.all([import('../src/usage/index.js'), import('../src/pricing/index.js')]);
         await printUsage(flags);
       } catch (err) {
-        const usage = err instanceof UsageError || err instanceof ConfigError || (err instanceof Error && err.name === 'TollgateError');
+        const usage = err instanceof UsageError || (err instanceof Error && err.name === 'ConfigError') || (err instanceof Error && err.name === 'TollgateError');
         process.stderr.write(`tollgate usage: ${err instanceof Error ? err.message : String(err)}\n`);
         process.exit(usage ? 2 : 1);
       }

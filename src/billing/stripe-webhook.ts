@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { TollgateError } from '../common/errors.js';
 import { finishCardSetup } from './payment-methods.js';
 import { completePurchase, failPurchase } from './purchases.js';
 import type { Billing } from './service.js';
+import { stripeSdk } from './payments/stripe-sdk.js';
 
 export const STRIPE_WEBHOOK_PATH = '/v1/billing/stripe/webhook';
 
@@ -58,7 +59,7 @@ export function stripeWebhookRoutes(billing: Billing): FastifyPluginAsync {
       }
       let event: Stripe.Event;
       try {
-        event = Stripe.webhooks.constructEvent(request.body, signature, settings.secret, settings.toleranceS, undefined, clock.now());
+        event = stripeSdk().webhooks.constructEvent(request.body, signature, settings.secret, settings.toleranceS, undefined, clock.now());
       } catch (err) {
         throw new TollgateError('invalid_request', { param: 'Stripe-Signature', message: 'The Stripe signature does not match this endpoint\'s secret, or its timestamp is outside the tolerance.', cause: err });
       }

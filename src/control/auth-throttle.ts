@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { newRedis } from '../store/index.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 
@@ -41,7 +42,7 @@ export function createAuthThrottle(options: { limit: number; clock: Clock; redis
   const { limit, clock } = options;
   const counters = new Map<string, Counter>();
   // No offline queue: while Redis is away a failure is counted locally at once instead of waiting.
-  const redis = options.redis ? new Redis(options.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
+  const redis = options.redis ? newRedis(options.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
   // Connection trouble is logged by the error handler; counting stays local meanwhile.
   const connected = redis ? redis.connect().catch(() => {}) : Promise.resolve();
   redis?.on('error', (err) => options.redis!.logger.warn({ err: { message: err.message } }, 'redis (auth throttle) error'));

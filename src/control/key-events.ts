@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { newRedis } from '../store/index.js';
 import type { Logger } from 'pino';
 
 /**
@@ -40,8 +41,8 @@ export async function createRedisKeyEvents(options: { url: string; prefix: strin
   const channel = `${options.prefix}key-invalidations`;
   // The publisher fails fast while Redis is away (instances then catch up through store
   // re-validation) rather than holding an admin call; the subscriber resubscribes on reconnect.
-  const publisher = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  const subscriber = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const publisher = newRedis(options.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const subscriber = newRedis(options.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   for (const client of [publisher, subscriber]) client.on('error', (err) => options.logger.warn({ err: { message: err.message } }, 'redis (key events) error'));
   try {
     await Promise.all([publisher.connect(), subscriber.connect()]);

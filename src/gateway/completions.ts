@@ -103,7 +103,7 @@ export async function completions(deps: GatewayDeps, request: FastifyRequest, re
     const open: RouteCall<AsyncIterable<ChatChunk>> = async (provider, deployment, ctx) =>
       provider.completionsStream ? asChatChunks(await provider.completionsStream({ ...body, stream: true }, deployment, ctx)) : provider.chatStream({ ...chats[0]!, stream: true }, deployment, ctx);
     const native = (served: Invocation<unknown>) => deps.providers.get(served.deployment.provider)?.completionsStream !== undefined;
-    return streamChat(deps, reply, { ...chats[0]!, stream: true }, ticket, options, startedAt, { promptTokens }, (served) =>
+    return streamChat(deps, reply, { ...chats[0]!, stream: true }, ticket, options, startedAt, () => promptTokens, (served) =>
       legacyWire(id, body.stream_options?.include_usage === true, body.echo && !native(served) ? prompts[0]! : null, request.id), open,
     );
   }

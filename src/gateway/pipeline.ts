@@ -14,7 +14,7 @@ import {
 } from '../contract/index.js';
 import type { KeyPrincipal } from '../control/index.js';
 import type { CatalogueModel, ModelType, RouteCall } from '../routing/index.js';
-import { countChatPromptTokens, encodingForModel } from '../tokens/index.js';
+import { chatPromptTokenBound, countChatPromptTokens, encodingForModel } from '../tokens/index.js';
 import type { CallOutcome, Ticket } from './admission.js';
 import type { GatewayDeps } from './deps.js';
 import { costHeader, invoke, reportedModel, routingHeaders, withCost, type Invocation, type InvokeOptions } from './invoke.js';
@@ -52,10 +52,21 @@ export function resolveModel(deps: GatewayDeps, principal: KeyPrincipal, name: s
   return model;
 }
 
-export function estimateChat(body: ChatRequest, model: CatalogueModel): { promptTokens: number; maxOutputTokens: number } {
-  const promptTokens = countChatPromptTokens(body.messages, encodingForModel(model.deployments[0]!.model), body.tools);
+/**
+ * What a chat request reserves: the prompt's tokens bounded from its UTF-8 bytes
+ * (no tokenizer on the request's path; a provider that counts exactly anyway,
+ * the simulator, gives its count), plus the output cap.
+ */
+export function estimateChat(deps: GatewayDeps, body: ChatRequest, model: CatalogueModel): { promptTokens: number; maxOutputTokens: number } {
+  const first = model.deployments[0]!;
+  const promptTokens = deps.providers.get(first.provider)?.countPromptTokens?.(body, first) ?? chatPromptTokenBound(body.messages, body.tools);
   const maxOutputTokens = (requestedMaxTokens(body) ?? model.maxOutputTokens ?? DEFAULT_MAX_OUTPUT) * (body.n ?? 1);
   return { promptTokens, maxOutputTokens };
+}
+
+/** A chat prompt's exact tokens in the upstream model's encoding: only for usage an upstream did not send. */
+export function countedPromptTokens(body: Pick<ChatRequest, 'messages' | 'tools'>, upstreamModel: string): number {
+  return countChatPromptTokens(body.messages, encodingForModel(upstreamModel), body.tools);
 }
 
 export function countedUsage(promptTokens: number, completionText: string, upstreamModel: string): Usage {
@@ -115,16 +126,16 @@ export async function chatCompletions(deps: GatewayDeps, request: FastifyRequest
   const model = resolveModel(deps, principal, body.model, 'chat');
   requireChatCapabilities(model, body);
   request.modelName = model.name;
-  const estimate = estimateChat(body, model);
+  const estimate = estimateChat(deps, body, model);
   const startedAt = deps.clock.now();
   const ticket = await deps.admission.admit({ principal, model, endpoint: 'chat.completions', requestId: request.id, ...estimate });
   reply.headers(ticket.headers);
   const signal = clientSignal(reply);
   const invokeOptions = chatInvokeOptions(deps, request, model, body, signal, startedAt);
 
-  if (body.stream) return streamChat(deps, reply, body, ticket, invokeOptions, startedAt, estimate);
+  if (body.stream) return streamChat(deps, reply, body, ticket, invokeOptions, startedAt, (upstreamModel) => countedPromptTokens(body, upstreamModel));
 
-  return (await completeChat(deps, reply, ticket, invokeOptions, body, startedAt, estimate.promptTokens)).completion;
+  return (await completeChat(deps, reply, ticket, invokeOptions, body, startedAt)).completion;
 }
 
 /**
@@ -138,7 +149,6 @@ export async function completeChat(
   options: InvokeOptions,
   body: ChatRequest,
   startedAt: number,
-  promptTokens: number,
 ): Promise<{ completion: ChatCompletion; usage: Usage }> {
   let done;
   try {
@@ -149,7 +159,7 @@ export async function completeChat(
   }
   routingHeaders(reply, done, done.result.model);
   done.result.model = reportedModel(body.model, done) ?? done.result.model;
-  const usage = done.result.usage ?? countedUsage(promptTokens, completionTextOf(done.result), done.deployment.model);
+  const usage = done.result.usage ?? countedUsage(countedPromptTokens(body, done.deployment.model), completionTextOf(done.result), done.deployment.model);
   costHeader(reply, ticket.settle(outcomeOf(deps, startedAt, { usage, usageEstimated: !done.result.usage, deployment: done.deployment })));
   return { completion: done.result, usage };
 }
@@ -181,7 +191,8 @@ export async function streamChat(
   ticket: Ticket,
   invokeOptions: InvokeOptions,
   startedAt: number,
-  estimate: { promptTokens: number },
+  /** The prompt's tokens, counted only when the upstream sends no usage. */
+  promptTokens: (upstreamModel: string) => number,
   wire: (served: Invocation<unknown>) => WireFormat = () => chatWire(body.stream_options?.include_usage === true, invokeOptions.requestId),
   open: RouteCall<AsyncIterable<ChatChunk>> = (provider, deployment, ctx) => provider.chatStream(body, deployment, ctx),
 ): Promise<unknown> {
@@ -204,7 +215,7 @@ export async function streamChat(
       deps.metrics.streamsInFlight.dec();
       const fields: Partial<CallOutcome> = end.error || end.aborted ? failure(end.error, invokeOptions.signal) : {};
       // No usage from the upstream (aborted, broken, or a provider that sends none): count what was sent.
-      const usage = end.usage ?? countedUsage(estimate.promptTokens, end.completionText, deployment.model);
+      const usage = end.usage ?? countedUsage(promptTokens(deployment.model), end.completionText, deployment.model);
       ticket.settle(outcomeOf(deps, startedAt, { ...fields, usage, usageEstimated: end.usage === null, deployment, timeToFirstTokenMs: end.timeToFirstTokenMs }));
     },
   });

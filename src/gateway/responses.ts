@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseRequest, responsesRequestSchema } from '../contract/index.js';
 import { requireChatCapabilities } from './capabilities.js';
 import type { GatewayDeps } from './deps.js';
-import { chatInvokeOptions, clientSignal, completeChat, countedUsage, estimateChat, principalOf, resolveModel, streamChat } from './pipeline.js';
+import { chatInvokeOptions, clientSignal, completeChat, countedPromptTokens, countedUsage, estimateChat, principalOf, resolveModel, streamChat } from './pipeline.js';
 import type { ResponseItems } from './responses-items.js';
 import { responsesWire } from './responses-stream.js';
 import { chatToResponse, responsesToChat } from './responses-translate.js';
@@ -23,7 +23,7 @@ export async function responses(deps: GatewayDeps, items: ResponseItems, request
   const model = resolveModel(deps, principal, body.model, 'chat');
   requireChatCapabilities(model, chat);
   request.modelName = model.name;
-  const estimate = estimateChat(chat, model);
+  const estimate = estimateChat(deps, chat, model);
   const startedAt = deps.clock.now();
   const ticket = await deps.admission.admit({ principal, model, endpoint: 'responses', requestId: request.id, ...estimate });
   reply.headers(ticket.headers);
@@ -32,18 +32,18 @@ export async function responses(deps: GatewayDeps, items: ResponseItems, request
 
   if (body.stream) {
     const streamed = { ...chat, stream: true, stream_options: { include_usage: true } };
-    return streamChat(deps, reply, streamed, ticket, options, startedAt, estimate, (served) =>
+    return streamChat(deps, reply, streamed, ticket, options, startedAt, (upstreamModel) => countedPromptTokens(chat, upstreamModel), (served) =>
       responsesWire({
         body,
         requestId: request.id,
         now: deps.clock.now,
-        countUsage: (text) => countedUsage(estimate.promptTokens, text, served.deployment.model),
+        countUsage: (text) => countedUsage(countedPromptTokens(chat, served.deployment.model), text, served.deployment.model),
         onOutput: (output) => items.remember(scope, output),
       }),
     );
   }
 
-  const { completion, usage } = await completeChat(deps, reply, ticket, options, chat, startedAt, estimate.promptTokens);
+  const { completion, usage } = await completeChat(deps, reply, ticket, options, chat, startedAt);
   const response = chatToResponse(completion, body, usage, deps.clock.now());
   items.remember(scope, response.output);
   return response;

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { newRedis } from '../store/index.js';
 import type { Picos } from '../common/money.js';
 import { ADMIT, INIT_CAPS, SETTLE, SWEEP } from './redis-scripts.js';
 import type { AdmitPlan, AdmitResult, BucketView, LimitStore, SettlePlan } from './types.js';
@@ -24,7 +25,7 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): LimitSto
   const prefix = options.prefix ?? 'tollgate:';
   // Auto-pipelining: the scripts of every request in one event-loop turn go out in one write
   // (measured: 8-16% more requests per second on the Redis pipeline, 25-90 µs less CPU each).
-  const redis = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true, enableAutoPipelining: true });
+  const redis = newRedis(options.url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true, enableAutoPipelining: true });
   redis.on('error', () => {});
   const define = (name: string, lua: string): Script => {
     redis.defineCommand(name, { lua });

@@ -1,4 +1,5 @@
-import { createTransport, type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 
 /** One message. `link` is the action the mail carries (verify, reset, accept): it is what the log shows when no SMTP is configured. */
@@ -60,6 +61,8 @@ export function createMailer(options: MailerOptions): Mailer {
   for (const [name, ms] of [['connectionTimeout', 10_000], ['greetingTimeout', 10_000], ['socketTimeout', 30_000]] as const) {
     if (!url.searchParams.has(name)) url.searchParams.set(name, String(ms));
   }
+  // nodemailer is loaded only when SMTP is configured (CommonJS: synchronously).
+  const { createTransport } = createRequire(import.meta.url)('nodemailer') as typeof import('nodemailer');
   const transport: Transporter = createTransport(url.toString());
   return {
     mode: 'smtp',

@@ -36,4 +36,9 @@ export interface Provider {
   completions?(request: CompletionsRequest, deployment: Deployment, ctx: CallContext): Promise<TextCompletion>;
   completionsStream?(request: CompletionsRequest, deployment: Deployment, ctx: CallContext): Promise<AsyncIterable<TextCompletion>>;
   close?(): Promise<void>;
+  /**
+   * The prompt's exact token count, from a provider that tokenizes it anyway
+   * (the simulator). Reservations for every other provider use a byte bound.
+   */
+  countPromptTokens?(request: ChatRequest, deployment: Deployment): number;
 }

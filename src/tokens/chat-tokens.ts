@@ -12,6 +12,8 @@ export interface CountableMessage {
 const PER_MESSAGE = 3;
 const PER_NAME = 1;
 const REPLY_PRIMER = 3;
+const FUNC_INIT = 7;
+const FUNC_END = 12;
 
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -52,16 +54,45 @@ export function countChatPromptTokens(messages: readonly CountableMessage[], enc
   return total;
 }
 
+/**
+ * An upper bound of `countChatPromptTokens` without a tokenizer: a token is at
+ * least one byte of UTF-8, so a text's byte length bounds its token count
+ * (the same recipe, with bytes for tokens). Reservations need no more.
+ */
+export function chatPromptTokenBound(messages: readonly CountableMessage[], tools?: unknown): number {
+  let total = REPLY_PRIMER;
+  for (const message of messages) {
+    total += PER_MESSAGE + Buffer.byteLength(message.role);
+    total += Buffer.byteLength(contentText(message.content));
+    total += imageCount(message.content) * IMAGE_TOKENS;
+    if (message.name) total += PER_NAME + Buffer.byteLength(message.name);
+    for (const call of message.tool_calls ?? []) {
+      total += Buffer.byteLength(call.function?.name ?? '') + Buffer.byteLength(call.function?.arguments ?? '');
+    }
+  }
+  if (Array.isArray(tools) && tools.length > 0) total += toolTokenBound(tools);
+  return total;
+}
+
 /** Tool definitions as the model sees them (OpenAI cookbook's approximation). */
 function countToolTokens(tools: unknown[], encoding: Encoding): number {
-  const FUNC_INIT = 7;
-  const FUNC_END = 12;
   let total = 0;
   for (const tool of tools) {
     const fn = (tool as { function?: { name?: string; description?: string; parameters?: unknown } }).function;
     if (!fn) continue;
     total += FUNC_INIT + encoding.count(`${fn.name ?? ''}:${(fn.description ?? '').replace(/\.$/, '')}`);
     if (fn.parameters) total += encoding.count(JSON.stringify(fn.parameters));
+  }
+  return total + FUNC_END;
+}
+
+function toolTokenBound(tools: unknown[]): number {
+  let total = 0;
+  for (const tool of tools) {
+    const fn = (tool as { function?: { name?: string; description?: string; parameters?: unknown } }).function;
+    if (!fn) continue;
+    total += FUNC_INIT + Buffer.byteLength(`${fn.name ?? ''}:${fn.description ?? ''}`);
+    if (fn.parameters) total += Buffer.byteLength(JSON.stringify(fn.parameters));
   }
   return total + FUNC_END;
 }

@@ -1,2 +1,2 @@
 export { encodingForModel, getEncoding, type Encoding, type EncodingName } from './tokenizer.js';
-export { countChatPromptTokens, type CountableMessage } from './chat-tokens.js';
+export { chatPromptTokenBound, countChatPromptTokens, type CountableMessage } from './chat-tokens.js';

@@ -1,5 +1,6 @@
-import * as cl100k from 'gpt-tokenizer/encoding/cl100k_base';
-import * as o200k from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
+
+type EncodingApi = typeof import('gpt-tokenizer/encoding/o200k_base');
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
@@ -58,18 +59,27 @@ function pieces(text: string): string[] {
   return out;
 }
 
-function wrap(name: EncodingName, api: typeof o200k): Encoding {
+const require = createRequire(import.meta.url);
+
+/**
+ * Each encoding's tables take tens of MB: one is loaded the first time it is
+ * used (the gateway counts only when an upstream sends no usage), from
+ * gpt-tokenizer's CommonJS build so that loading stays synchronous.
+ */
+function lazy(name: EncodingName): Encoding {
+  let loaded: EncodingApi | undefined;
+  const api = () => (loaded ??= require(`gpt-tokenizer/encoding/${name}`) as EncodingApi);
   return {
     name,
-    encode: (text) => pieces(text).flatMap((piece) => api.encode(piece, PLAIN)),
-    decode: (tokens) => api.decode(tokens),
-    count: (text) => pieces(text).reduce((sum, piece) => sum + api.countTokens(piece, PLAIN), 0),
+    encode: (text) => pieces(text).flatMap((piece) => api().encode(piece, PLAIN)),
+    decode: (tokens) => api().decode(tokens),
+    count: (text) => pieces(text).reduce((sum, piece) => sum + api().countTokens(piece, PLAIN), 0),
   };
 }
 
 const ENCODINGS: Record<EncodingName, Encoding> = {
-  o200k_base: wrap('o200k_base', o200k),
-  cl100k_base: wrap('cl100k_base', cl100k as unknown as typeof o200k),
+  o200k_base: lazy('o200k_base'),
+  cl100k_base: lazy('cl100k_base'),
 };
 
 const CL100K_PREFIXES = ['gpt-4-', 'gpt-3.5-turbo', 'gpt-35-turbo', 'text-embedding-ada-002', 'text-embedding-3-', 'davinci-002', 'babbage-002', 'ft:gpt-4-', 'ft:gpt-3.5-turbo'];

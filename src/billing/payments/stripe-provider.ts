@@ -1,4 +1,5 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
+import { stripeSdk } from './stripe-sdk.js';
 import { PaymentError, type CardSetup, type ChargeInput, type ChargeResult, type PaymentProvider, type SavedCard } from './provider.js';
 
 export interface StripeProviderOptions {
@@ -13,7 +14,8 @@ export interface StripeProviderOptions {
 export function stripeClient(secretKey: string, apiBase: string, timeoutMs: number): Stripe {
   const url = new URL(apiBase);
   const protocol = url.protocol === 'http:' ? 'http' : 'https';
-  return new Stripe(secretKey, {
+  const Client = stripeSdk();
+  return new Client(secretKey, {
     host: url.hostname,
     port: url.port || (protocol === 'http' ? 80 : 443),
     protocol,
@@ -54,7 +56,7 @@ export function createStripePaymentProvider(options: StripeProviderOptions): Pay
 
     async finishCardSetup(customerRef, setupRef) {
       const intent = await stripe.setupIntents.retrieve(setupRef, { expand: ['payment_method'] }).catch((err: unknown) => {
-        if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) throw new PaymentError('not_found', `No such SetupIntent: ${setupRef.slice(0, 100)}`, 'setup_intent');
+        if (err instanceof stripeSdk().errors.StripeInvalidRequestError && err.statusCode === 404) throw new PaymentError('not_found', `No such SetupIntent: ${setupRef.slice(0, 100)}`, 'setup_intent');
         throw err;
       });
       const customer = typeof intent.customer === 'string' ? intent.customer : intent.customer?.id;
@@ -88,7 +90,7 @@ export function createStripePaymentProvider(options: StripeProviderOptions): Pay
           { idempotencyKey: input.idempotencyKey },
         );
       } catch (err) {
-        if (err instanceof Stripe.errors.StripeCardError) {
+        if (err instanceof stripeSdk().errors.StripeCardError) {
           const raw = err.raw as { payment_intent?: { id?: string } };
           return { status: 'failed', chargeRef: raw.payment_intent?.id ?? null, code: err.decline_code ?? err.code ?? 'card_declined', message: err.message };
         }

@@ -180,6 +180,7 @@ export function createSimulatorProvider(config: SimulatorConfig, clock: Clock): 
     kind: 'simulator',
     chat,
     chatStream,
+    countPromptTokens: (request) => countChatPromptTokens(request.messages, encoding, request.tools),
     async embeddings(request, deployment, ctx) {
       const directives = readDirectives(config, ctx);
       await beforeAnswer(directives, ctx);

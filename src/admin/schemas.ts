@@ -9,7 +9,11 @@ import { formatRange, MAX_LEAK_STRINGS, parseRange, permissionsSchema, type KeyL
  */
 const name = z.string().trim().min(1).max(256);
 const limit = z.coerce.number().int().min(1).max(100).default(20);
-const cursor = z.string().min(1).max(128).optional();
+/** A list cursor is an id of the list (its first_id or last_id): anything else would silently page from nowhere. */
+const cursor = z
+  .string()
+  .regex(/^[a-z]+(_[a-z]+)*_[0-9a-z]{26}$/, 'not an id from this list (pass the first_id or last_id of a page)')
+  .optional();
 const positiveInt = z.number().int().min(1).max(1_000_000_000_000);
 
 export const pageQuery = z.object({ limit, after: cursor }).strict();

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,7 +26,8 @@ export interface FakeOpenAI {
   close(): Promise<void>;
 }
 
-export const FIXTURES = '/work/shared/fixtures';
+/** Recorded upstream payloads kept in the repository (test/fixtures, with their source and license in its README). */
+export const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
 
 /** A recorded stream: one JSON chunk per line. */
 export function fixtureChunks(path: string): string[] {

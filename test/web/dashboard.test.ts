@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import OpenAI from 'openai';
+import { Secret, TOTP } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIdp, type TestIdp } from '../helpers/oidc.js';
@@ -369,8 +370,17 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', { timeout: 120_000 },
   let organizationId = '';
   it('shows a Reader no billing controls', async () => {
     organizationId = (await asPage(page, 'GET', '/v1/me')).organizations[0].id;
-    await asPage(page, 'POST', '/v1/organization/invites', { email: 'rita@example.com', role: 'reader' });
-    const link = linkIn(await smtp.next('rita@example.com', /invited/));
+    await page.getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('table', { name: 'Members' }).getByRole('cell', { name: PERSON, exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Invite member' }).click();
+    const invite = page.getByRole('dialog', { name: 'Invite a member' });
+    await invite.getByLabel('Email address').fill('rita@example.com');
+    await invite.getByLabel('Role').selectOption('reader');
+    await check('members-invite');
+    await invite.getByRole('button', { name: 'Send invite' }).click();
+    await page.getByText('rita@example.com as Reader').waitFor();
+    await check('members');
+    const link = linkIn(await smtp.next('rita@example.com', /invited/, 60_000)); // mail is slow on a loaded machine
     const reader = await newPage();
     await reader.goto(link);
     await reader.getByRole('heading', { name: 'Join Ada Lab' }).waitFor();
@@ -387,6 +397,10 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', { timeout: 120_000 },
     expect(await reader.getByTestId('credit-balance').count()).toBe(0);
     expect(await reader.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
     expect(await reader.getByRole('link', { name: 'Operator' }).count()).toBe(0);
+    await reader.getByRole('link', { name: 'Members' }).click();
+    await reader.getByRole('table', { name: 'Members' }).getByRole('cell', { name: 'rita@example.com', exact: true }).waitFor();
+    expect(await reader.getByRole('button', { name: 'Invite member' }).count()).toBe(0);
+    expect(await reader.getByRole('button', { name: `Remove ${PERSON}` }).count()).toBe(0);
     // and the API behind them refuses the Reader too
     const refused = await reader.request.get('/v1/organization/credits');
     expect(refused.status()).toBe(403);
@@ -425,9 +439,25 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', { timeout: 120_000 },
     const me = await asPage(sso, 'GET', '/v1/me');
     expect(me).toMatchObject({ email: 'grace@example.com', name: 'Grace Hopper', email_verified: true });
     await check('sso-signed-in', sso);
+
+    // With an authenticator app on, SSO stops at the second factor: a recovery code finishes it.
+    const enrollment = await asPage(sso, 'POST', '/v1/me/totp');
+    const code = new TOTP({ secret: Secret.fromBase32(enrollment.secret), digits: enrollment.digits ?? 6, period: enrollment.period ?? 30 }).generate();
+    const { recovery_codes: recovery } = await asPage(sso, 'POST', '/v1/me/totp/confirm', { code });
     await sso.getByRole('button', { name: 'Sign out' }).click();
     await sso.getByRole('heading', { name: 'Sign in to Tollgate' }).waitFor();
     expect((await sso.request.get('/v1/me')).status()).toBe(401);
+    await sso.getByLabel('Email address').fill('grace@example.com');
+    await sso.getByRole('link', { name: 'Continue with Acme SSO' }).click();
+    await sso.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+    await check('second-factor', sso);
+    await sso.getByRole('button', { name: 'Use a recovery code' }).click();
+    await sso.getByLabel('Recovery code').fill(recovery[0]);
+    await sso.getByRole('button', { name: 'Verify' }).click();
+    await sso.getByRole('heading', { name: 'Create your organization' }).waitFor();
+    expect((await asPage(sso, 'GET', '/v1/me')).email).toBe('grace@example.com');
+    await sso.getByRole('button', { name: 'Sign out' }).click();
+    await sso.getByRole('heading', { name: 'Sign in to Tollgate' }).waitFor();
     await sso.context().close();
   });
 

@@ -17,6 +17,7 @@ import { BillingPage } from './pages/billing/billing-page';
 import { CalculatorPage } from './pages/calculator/calculator-page';
 import { KeysPage } from './pages/keys/keys-page';
 import { LimitsPage } from './pages/limits/limits-page';
+import { MembersPage } from './pages/members/members-page';
 import { OperatorPage } from './pages/operator/operator-page';
 import { ProjectsPage } from './pages/projects/projects-page';
 
@@ -75,6 +76,7 @@ function SignedIn() {
             <Route path="/limits" component={LimitsPage} />
             <Route path="/billing" component={BillingPage} />
             <Route path="/projects" component={ProjectsPage} />
+            <Route path="/members" component={MembersPage} />
             <Route path="/calculator" component={CalculatorPage} />
             <Route path="/audit-log" component={AuditPage} />
             <Route path="/operator" component={OperatorPage} />

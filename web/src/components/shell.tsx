@@ -21,6 +21,7 @@ const NAV: NavItem[] = [
   { href: '/limits', label: 'Limits' },
   { href: '/billing', label: 'Billing' },
   { href: '/projects', label: 'Projects' },
+  { href: '/members', label: 'Members' },
   { href: '/calculator', label: 'Cost calculator' },
   { href: '/audit-log', label: 'Audit log', owner: true },
   { href: '/operator', label: 'Operator', operator: true },

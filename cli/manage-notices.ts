@@ -15,7 +15,7 @@ function channelChoice(words: string[]): { email?: boolean; webhook?: boolean } 
 
 /** `tollgate notifications ...` and `tollgate webhooks ...`: what was sent, to which channels, and where webhooks go. */
 export function registerNoticeCommands(program: Command): void {
-  const notices = program.command('notifications').description('Notices of the organization (budget, balance, auto-recharge, tier, keys) and which go by mail or webhook.');
+  const notices = program.command('notifications').description('Notices of the organization (budget, balance, auto-recharge, tier, keys) and which go by mail or webhook.').addHelpText('after', '\nExamples:\n  $ tollgate notifications list --url http://127.0.0.1:8787\n  $ tollgate notifications read --all');
   withConnection(notices.command('list').description('List notifications, newest first.'))
     .option('--limit <n>', 'page size (1-100)', '20')
     .option('--after <id>', 'continue after this id')
@@ -48,7 +48,7 @@ export function registerNoticeCommands(program: Command): void {
       return { value, text: formatList({ data: rows, has_more: false, last_id: null }, ['event', 'email', 'webhook']) };
     }));
 
-  const hooks = program.command('webhooks').description('Webhook endpoints of the organization: signed POSTs of every notice (Standard Webhooks, as OpenAI signs).');
+  const hooks = program.command('webhooks').description('Webhook endpoints of the organization: signed POSTs of every notice (Standard Webhooks, as OpenAI signs).').addHelpText('after', '\nExamples:\n  $ tollgate webhooks list --url http://127.0.0.1:8787\n  $ tollgate webhooks create https://example.com/hooks/tollgate');
   withConnection(hooks.command('create <url>').description('Register an endpoint; its signing secret is printed once.'))
     .option('--description <text>', 'what it is for')
     .addHelpText('after', '\nExample:\n  $ tollgate webhooks create https://ops.example.com/tollgate --description pager')

@@ -21,6 +21,10 @@ interface CommonFlags {
 }
 
 async function configFrom(flags: CommonFlags & { port?: string; host?: string }): Promise<Config> {
+  return (await loadedFrom(flags)).config;
+}
+
+async function loadedFrom(flags: CommonFlags & { port?: string; host?: string }) {
   const overrides: Record<string, unknown> = {};
   if (flags.dataDir) overrides.data_dir = flags.dataDir;
   const server: Record<string, unknown> = {};
@@ -29,7 +33,19 @@ async function configFrom(flags: CommonFlags & { port?: string; host?: string })
   if (Object.keys(server).length > 0) overrides.server = server;
   const options: LoadConfigOptions = { file: flags.config, overrides };
   const { loadConfig } = await import('../src/config/index.js');
-  return loadConfig(options).config;
+  return loadConfig(options);
+}
+
+/** The effective configuration as YAML, each value that is not a default followed by where it came from. */
+async function annotated(loaded: Awaited<ReturnType<typeof loadedFrom>>): Promise<string> {
+  const [{ redactConfig }, { Document, isNode }] = await Promise.all([import('../src/config/index.js'), import('yaml')]);
+  const doc = new Document(redactConfig(loaded.config));
+  doc.commentBefore = ' The effective configuration (secrets redacted). A comment names where a value came from; a value without one is the default.';
+  for (const [path, source] of Object.entries(loaded.sources)) {
+    const node = doc.getIn(path.split('.'), true);
+    if (isNode(node)) node.comment = ` ${source}`;
+  }
+  return doc.toString();
 }
 
 /** Config errors are the user's to fix: print them plainly, exit 2, no stack trace. */
@@ -113,12 +129,11 @@ export function buildProgram(): Command {
     );
 
   const configCommand = program.command('config').description('Inspect the configuration.').addHelpText('after', '\nExamples:\n  $ tollgate config print --config tollgate.yaml');
-  withConfig(configCommand.command('print').description('Print the effective configuration (defaults < file < TOLLGATE_* env), secrets redacted.'))
+  withConfig(configCommand.command('print').description('Print the effective configuration (defaults < file < .env < TOLLGATE_* env < flags), secrets redacted, each value with where it came from.'))
     .addHelpText('after', '\nExample:\n  $ TOLLGATE_SERVER_PORT=9000 tollgate config print')
     .action((flags) =>
       run(async () => {
-        const [{ redactConfig }, { stringify: toYaml }] = await Promise.all([import('../src/config/index.js'), import('yaml')]);
-        process.stdout.write(toYaml(redactConfig(await configFrom(flags))));
+        process.stdout.write(await annotated(await loadedFrom(flags)));
       }),
     );
 

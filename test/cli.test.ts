@@ -8,7 +8,7 @@ import { tempDir } from './helpers/tollgate.js';
 
 const exec = promisify(execFile);
 
-describe('tollgate start, as a newcomer runs it', () => {
+describe('tollgate start, as a newcomer runs it', { timeout: 120_000 }, () => {
   const dir = tempDir();
   afterAll(() => dir.remove());
 
@@ -57,7 +57,7 @@ describe('tollgate start, as a newcomer runs it', () => {
   });
 });
 
-describe('graceful shutdown', () => {
+describe('graceful shutdown', { timeout: 120_000 }, () => {
   it('lets a stream in flight finish after SIGTERM, then exits 0', async () => {
     const dir = tempDir();
     const server = await startServerChild(['--data-dir', dir.path]);

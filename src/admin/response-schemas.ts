@@ -113,7 +113,11 @@ const bucketOf = <T extends z.ZodType>(result: T) =>
 const pageOf = <T extends z.ZodType>(result: T) =>
   z.object({ object: z.literal('page'), data: z.array(bucketOf(result)), has_more: z.boolean(), next_page: z.string().nullable() });
 
-const grouping = { project_id: z.string().nullable(), api_key_id: z.string().nullable(), model: z.string().nullable() };
+const attribution = {
+  end_user: z.string().nullable().optional().describe('With group_by end_user: the requests\' `user`.'),
+  metadata: z.record(z.string(), z.string().nullable()).optional().describe('With group_by metadata.<key>: that key and its value.'),
+};
+const grouping = { project_id: z.string().nullable(), api_key_id: z.string().nullable(), model: z.string().nullable(), ...attribution };
 export const completionsUsageSchema = pageOf(
   z.object({
     object: z.literal('organization.usage.completions.result'),
@@ -138,7 +142,7 @@ export const embeddingsUsageSchema = pageOf(
 
 export const amountSchema = z.object({ value: z.number(), currency: z.literal('usd'), value_exact: usd });
 export const costsSchema = pageOf(
-  z.object({ object: z.literal('organization.costs.result'), amount: amountSchema, line_item: z.string().nullable(), project_id: z.string().nullable(), api_key_id: z.string().nullable() }),
+  z.object({ object: z.literal('organization.costs.result'), amount: amountSchema, line_item: z.string().nullable(), project_id: z.string().nullable(), api_key_id: z.string().nullable(), ...attribution }),
 );
 
 export const requestLogSchema = listOf(
@@ -163,6 +167,8 @@ export const requestLogSchema = listOf(
     status: z.enum(['ok', 'error', 'aborted']),
     http_status: z.number().int(),
     error_code: z.string().nullable(),
+    end_user: z.string().nullable().describe("The request's `user`."),
+    metadata: z.record(z.string(), z.string()).nullable().describe("The request's `metadata`."),
   }),
 );
 

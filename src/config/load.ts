@@ -22,6 +22,13 @@ export interface LoadedConfig {
   config: Config;
   /** The file that was read, if any. */
   file?: string;
+  /** Where each value not left at its default came from, by dotted path: the file, a TOLLGATE_* variable, or `command line`. */
+  sources: Record<string, string>;
+}
+
+/** The dotted paths of a tree's leaves (a list is one leaf). */
+function leafPaths(tree: Tree, prefix: string[] = []): string[] {
+  return Object.entries(tree).flatMap(([key, value]) => (isPlainObject(value) && Object.keys(value).length > 0 ? leafPaths(value, [...prefix, key]) : [[...prefix, key].join('.')]));
 }
 
 type Tree = Record<string, unknown>;
@@ -115,6 +122,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const sources = new Map<string, string>();
+  const leafSources: Record<string, string> = {};
 
   let file = options.file ?? env.TOLLGATE_CONFIG;
   if (!file && existsSync(resolve(cwd, 'tollgate.yaml'))) file = 'tollgate.yaml';
@@ -123,6 +131,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     file = resolve(cwd, file);
     input = readFile(file);
     for (const key of Object.keys(input)) sources.set(key, file);
+    for (const path of leafPaths(input)) leafSources[path] = file;
   }
 
   const fromEnv: Tree = {};
@@ -131,16 +140,18 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     if (raw === undefined || raw === '') continue;
     setPath(fromEnv, leaf.path, coerce(raw, leaf.node.kind, leaf.env));
     sources.set(leaf.path.join('.'), leaf.env);
+    leafSources[leaf.path.join('.')] = leaf.env;
   }
   input = deepMerge(input, fromEnv);
   if (options.overrides) {
     input = deepMerge(input, options.overrides);
     for (const key of Object.keys(options.overrides)) sources.set(key, 'command line');
+    for (const path of leafPaths(options.overrides)) leafSources[path] = 'command line';
   }
 
   const result = configSchema.safeParse(input);
   if (!result.success) throw new ConfigError(formatIssues(result.error, sources, input));
-  return { config: deepFreeze(result.data), file };
+  return { config: deepFreeze(result.data), file, sources: leafSources };
 }
 
 function deepFreeze<T>(value: T): T {

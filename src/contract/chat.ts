@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { endUserSchema, metadataSchema } from './attribution.js';
 
 /**
  * POST /v1/chat/completions request, as OpenAI defines it. Known fields are
@@ -7,7 +8,6 @@ import { z } from 'zod';
  * reject them by name.
  */
 const text = z.string();
-const metadata = z.record(z.string().max(64), z.string().max(512));
 
 const textPart = z.looseObject({ type: z.literal('text'), text });
 const imagePart = z.looseObject({
@@ -110,12 +110,12 @@ export const chatRequestSchema = z.looseObject({
   tool_choice: toolChoice.optional(),
   parallel_tool_calls: z.boolean().optional(),
   response_format: responseFormat.optional(),
-  user: z.string().optional(),
+  user: endUserSchema.optional(),
   safety_identifier: z.string().optional(),
   prompt_cache_key: z.string().optional(),
   prompt_cache_retention: z.enum(['in_memory', '24h']).nullable().optional(),
   store: z.boolean().nullable().optional(),
-  metadata: metadata.nullable().optional(),
+  metadata: metadataSchema.nullable().optional(),
   reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max']).nullable().optional(),
   verbosity: z.enum(['low', 'medium', 'high']).nullable().optional(),
   service_tier: z.enum(['auto', 'default', 'flex', 'scale', 'priority']).nullable().optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { endUserSchema } from './attribution.js';
 
 /** POST /v1/completions (legacy), as OpenAI defines it. */
 const tokens = z.array(z.number().int().min(0)).min(1);
@@ -21,7 +22,7 @@ export const completionsRequestSchema = z.looseObject({
   logit_bias: z.record(z.string(), z.number().min(-100).max(100)).nullable().optional(),
   seed: z.number().int().nullable().optional(),
   suffix: z.string().nullable().optional(),
-  user: z.string().optional(),
+  user: endUserSchema.optional(),
 });
 
 export type CompletionsRequest = z.infer<typeof completionsRequestSchema>;

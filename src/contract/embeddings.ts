@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { endUserSchema } from './attribution.js';
 
 export const embeddingsRequestSchema = z.looseObject({
   model: z.string().min(1),
@@ -10,7 +11,7 @@ export const embeddingsRequestSchema = z.looseObject({
   ]),
   encoding_format: z.enum(['float', 'base64']).optional(),
   dimensions: z.number().int().min(1).optional(),
-  user: z.string().optional(),
+  user: endUserSchema.optional(),
 });
 
 export type EmbeddingsRequest = z.infer<typeof embeddingsRequestSchema>;

@@ -1,3 +1,4 @@
+export * from './attribution.js';
 export * from './chat.js';
 export * from './embeddings.js';
 export * from './completions.js';

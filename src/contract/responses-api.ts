@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { endUserSchema, metadataSchema } from './attribution.js';
 
 /**
  * POST /v1/responses: the core of OpenAI's Responses API that Tollgate
@@ -93,8 +94,8 @@ export const responsesRequestSchema = z.strictObject({
   stream: z.boolean().nullable().optional(),
   stream_options: z.object({ include_obfuscation: z.boolean().optional() }).nullable().optional(),
   store: z.boolean().nullable().optional(),
-  metadata: z.record(z.string().max(64), z.string().max(512)).nullable().optional(),
-  user: z.string().optional(),
+  metadata: metadataSchema.nullable().optional(),
+  user: endUserSchema.optional(),
   safety_identifier: z.string().optional(),
   prompt_cache_key: z.string().optional(),
   prompt_cache_retention: z.enum(['in_memory', '24h']).nullable().optional(),

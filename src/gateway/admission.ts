@@ -1,6 +1,6 @@
 import type { Picos } from '../common/money.js';
 import type { KeyPrincipal } from '../control/index.js';
-import type { Usage } from '../contract/index.js';
+import type { Attribution, Usage } from '../contract/index.js';
 import type { Deployment } from '../providers/index.js';
 import type { CatalogueModel } from '../routing/index.js';
 
@@ -18,6 +18,8 @@ export interface AdmitInput {
   /** The most output tokens the request can produce. */
   maxOutputTokens: number;
   requestId: string;
+  /** The request's `user` and `metadata`, recorded on its usage event. */
+  attribution?: Attribution;
 }
 
 export interface CallOutcome {

@@ -4,6 +4,7 @@ import { TollgateError } from '../common/errors.js';
 import { newObjectId } from '../common/ids.js';
 import { encodeData } from '../common/sse.js';
 import {
+  attributionOf,
   chatRequestSchema,
   completionPrompts,
   completionsRequestSchema,
@@ -92,7 +93,7 @@ export async function completions(deps: GatewayDeps, request: FastifyRequest, re
   const promptTokens = prompts.reduce((sum, p) => sum + encoding.count(p), 0);
   const maxOutputTokens = (body.max_tokens ?? LEGACY_MAX_TOKENS) * (body.n ?? 1) * prompts.length;
   const startedAt = deps.clock.now();
-  const ticket = await deps.admission.admit({ principal, model, endpoint: 'completions', requestId: request.id, promptTokens, maxOutputTokens });
+  const ticket = await deps.admission.admit({ principal, model, endpoint: 'completions', requestId: request.id, promptTokens, maxOutputTokens, attribution: attributionOf(body) });
   reply.headers(ticket.headers);
   const signal = clientSignal(reply);
   const options = chatInvokeOptions(deps, request, model, chats[0]!, signal, startedAt);

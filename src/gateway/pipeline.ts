@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TollgateError } from '../common/errors.js';
 import {
+  attributionOf,
   chatRequestSchema,
   embeddingInputs,
   embeddingsRequestSchema,
@@ -128,7 +129,7 @@ export async function chatCompletions(deps: GatewayDeps, request: FastifyRequest
   request.modelName = model.name;
   const estimate = estimateChat(deps, body, model);
   const startedAt = deps.clock.now();
-  const ticket = await deps.admission.admit({ principal, model, endpoint: 'chat.completions', requestId: request.id, ...estimate });
+  const ticket = await deps.admission.admit({ principal, model, endpoint: 'chat.completions', requestId: request.id, attribution: attributionOf(body), ...estimate });
   reply.headers(ticket.headers);
   const signal = clientSignal(reply);
   const invokeOptions = chatInvokeOptions(deps, request, model, body, signal, startedAt);
@@ -261,7 +262,7 @@ export async function embeddings(deps: GatewayDeps, request: FastifyRequest, rep
   const encoding = encodingForModel(model.deployments[0]!.model);
   const promptTokens = embeddingInputs(body.input).reduce<number>((sum, input) => sum + (typeof input === 'string' ? encoding.count(input) : input.length), 0);
   const startedAt = deps.clock.now();
-  const ticket = await deps.admission.admit({ principal, model, endpoint: 'embeddings', requestId: request.id, promptTokens, maxOutputTokens: 0 });
+  const ticket = await deps.admission.admit({ principal, model, endpoint: 'embeddings', requestId: request.id, promptTokens, maxOutputTokens: 0, attribution: attributionOf(body) });
   reply.headers(ticket.headers);
   const signal = clientSignal(reply);
   let done;

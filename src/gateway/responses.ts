@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { parseRequest, responsesRequestSchema } from '../contract/index.js';
+import { attributionOf, parseRequest, responsesRequestSchema } from '../contract/index.js';
 import { requireChatCapabilities } from './capabilities.js';
 import type { GatewayDeps } from './deps.js';
 import { chatInvokeOptions, clientSignal, completeChat, countedPromptTokens, countedUsage, estimateChat, principalOf, resolveModel, streamChat } from './pipeline.js';
@@ -25,7 +25,7 @@ export async function responses(deps: GatewayDeps, items: ResponseItems, request
   request.modelName = model.name;
   const estimate = estimateChat(deps, chat, model);
   const startedAt = deps.clock.now();
-  const ticket = await deps.admission.admit({ principal, model, endpoint: 'responses', requestId: request.id, ...estimate });
+  const ticket = await deps.admission.admit({ principal, model, endpoint: 'responses', requestId: request.id, attribution: attributionOf(body), ...estimate });
   reply.headers(ticket.headers);
   const signal = clientSignal(reply);
   const options = chatInvokeOptions(deps, request, model, chat, signal, startedAt);

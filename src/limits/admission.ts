@@ -171,6 +171,8 @@ function usageEvent(input: AdmitInput, plan: AdmitPlan, outcome: CallOutcome, to
     status: outcome.status,
     http_status: outcome.httpStatus,
     error_code: outcome.errorCode,
+    end_user: input.attribution?.endUser ?? null,
+    metadata: input.attribution?.metadata ? JSON.stringify(input.attribution.metadata) : null,
     // The admit time: the month whose caps the request reserved against is the month it is counted in.
     created_at: plan.now,
   };

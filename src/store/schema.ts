@@ -209,6 +209,10 @@ export interface UsageEventsTable {
   created_at: Int;
   /** Set (epoch ms) when the hourly rollup folded this event in; null until then. */
   rolled_up_at?: NullableInt;
+  /** The request's `user` (migration 046). */
+  end_user?: string | null;
+  /** The request's `metadata`, a JSON object of strings (migration 046). */
+  metadata?: string | null;
 }
 
 /** Sums of usage_events per (organization, hour, project, key, model, endpoint); '' = none. */

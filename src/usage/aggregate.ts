@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../store/index.js';
 import { toBigInt } from '../store/index.js';
 
@@ -19,7 +19,7 @@ import { toBigInt } from '../store/index.js';
  * counted exactly once however reads and folds interleave.
  */
 
-export type AggregateGroup = 'project_id' | 'api_key_id' | 'model';
+export type AggregateGroup = 'project_id' | 'api_key_id' | 'model' | 'end_user';
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
@@ -40,6 +40,10 @@ export interface AggregateRequest {
   apiKeyIds: readonly string[];
   models: readonly string[];
   groupBy: readonly AggregateGroup[];
+  /** Attribution filters and the metadata key grouped by: raw events only (rollups do not keep them). */
+  endUsers?: readonly string[];
+  metadata?: readonly { key: string; values: readonly string[] }[];
+  metadataGroup?: string | null;
 }
 
 export interface AggregateRow {
@@ -47,6 +51,9 @@ export interface AggregateRow {
   projectId: string | null;
   apiKeyId: string | null;
   model: string | null;
+  endUser: string | null;
+  /** The grouped metadata key's value (null: not grouped, or the event did not set it). */
+  metadataValue: string | null;
   events: bigint;
   failedEvents: bigint;
   promptTokens: bigint;
@@ -62,6 +69,21 @@ const SUMS = ['events', 'failed_events', 'prompt_tokens', 'cached_tokens', 'cach
 /** A number bound as BIGINT on both dialects (better-sqlite3 binds JS numbers as REAL). */
 const int = (n: number): RawBuilder<number> => sql<number>`cast(${n} as bigint)`;
 
+/**
+ * One metadata key's value of an event, on either dialect: the key is a bound
+ * parameter, so any key is safe; an event without metadata or the key gives null.
+ */
+function metadataValue(postgres: boolean, key: string): RawBuilder<unknown> {
+  return postgres ? sql`(cast(metadata as jsonb) ->> ${key})` : sql`(select value from json_each(metadata) where key = ${key})`;
+}
+
+function attributionFilters(req: AggregateRequest, postgres: boolean): RawBuilder<unknown>[] {
+  const out: RawBuilder<unknown>[] = [];
+  if (req.endUsers?.length) out.push(sql`end_user in (${sql.join(req.endUsers)})`);
+  for (const { key, values } of req.metadata ?? []) out.push(sql`${metadataValue(postgres, key)} in (${sql.join(values)})`);
+  return out;
+}
+
 function filters(req: AggregateRequest, nullable: boolean): RawBuilder<unknown>[] {
   const out: RawBuilder<unknown>[] = [];
   const col = (name: string) => (nullable ? sql`coalesce(${sql.ref(name)}, '')` : sql.ref(name));
@@ -74,10 +96,12 @@ function filters(req: AggregateRequest, nullable: boolean): RawBuilder<unknown>[
 
 const and = (parts: RawBuilder<unknown>[]) => sql.join(parts, sql` and `);
 
-function rawSelect(req: AggregateRequest, range: RawBuilder<unknown>[]): RawBuilder<unknown> {
-  const where = [sql`organization_id = ${req.organizationId}`, ...range, ...filters(req, true)];
+function rawSelect(req: AggregateRequest, range: RawBuilder<unknown>[], postgres: boolean): RawBuilder<unknown> {
+  const where = [sql`organization_id = ${req.organizationId}`, ...range, ...filters(req, true), ...attributionFilters(req, postgres)];
+  const grouped = req.metadataGroup ? sql`coalesce(${metadataValue(postgres, req.metadataGroup)}, '')` : sql`''`;
   return sql`select (created_at - ${int(req.origin)}) / ${int(req.width)} as bucket,
       coalesce(project_id, '') as project_id, coalesce(api_key_id, '') as api_key_id, model,
+      coalesce(end_user, '') as end_user, ${grouped} as metadata_value,
       cast(1 as bigint) as events, cast(case when status = 'error' then 1 else 0 end as bigint) as failed_events,
       prompt_tokens, cached_tokens, cache_write_tokens, completion_tokens, reasoning_tokens, cost_picos
     from usage_events where ${and(where)}`;
@@ -92,13 +116,13 @@ function rawSelect(req: AggregateRequest, range: RawBuilder<unknown>[]): RawBuil
  * both dialects walk every event of the range: seconds for a month of a busy
  * organization.)
  */
-function rawParts(req: AggregateRequest, fullFrom: number, fullTo: number): RawBuilder<unknown>[] {
+function rawParts(req: AggregateRequest, fullFrom: number, fullTo: number, postgres: boolean): RawBuilder<unknown>[] {
   const between = (from: number, to: number) => [sql`created_at >= ${int(from)}`, sql`created_at < ${int(to)}`];
-  if (fullFrom >= fullTo) return [rawSelect(req, between(req.from, req.to))];
+  if (fullFrom >= fullTo) return [rawSelect(req, between(req.from, req.to), postgres)];
   return [
-    ...(req.from < fullFrom ? [rawSelect(req, between(req.from, fullFrom))] : []),
-    rawSelect(req, [sql`rolled_up_at is null`, ...between(fullFrom, fullTo)]),
-    ...(fullTo < req.to ? [rawSelect(req, between(fullTo, req.to))] : []),
+    ...(req.from < fullFrom ? [rawSelect(req, between(req.from, fullFrom), postgres)] : []),
+    rawSelect(req, [sql`rolled_up_at is null`, ...between(fullFrom, fullTo)], postgres),
+    ...(fullTo < req.to ? [rawSelect(req, between(fullTo, req.to), postgres)] : []),
   ];
 }
 
@@ -106,7 +130,7 @@ function rollupPart(req: AggregateRequest, table: 'usage_rollups_hourly' | 'usag
   const start = sql.ref(table === 'usage_rollups_daily' ? 'day_start' : 'hour_start');
   const where = [sql`organization_id = ${req.organizationId}`, sql`${start} >= ${int(from)}`, sql`${start} < ${int(to)}`, ...filters(req, false)];
   return sql`select (${start} - ${int(req.origin)}) / ${int(req.width)} as bucket,
-      project_id, api_key_id, model, ${sql.raw(SUMS.join(', '))}
+      project_id, api_key_id, model, '' as end_user, '' as metadata_value, ${sql.raw(SUMS.join(', '))}
     from ${sql.table(table)} where ${and(where)}`;
 }
 
@@ -135,14 +159,22 @@ function wholeHours(req: AggregateRequest): { fullFrom: number; fullTo: number }
   return { fullFrom, fullTo };
 }
 
+/** Whether a read filters or groups by attribution, which only raw events hold. */
+export function usesAttribution(req: Pick<AggregateRequest, 'endUsers' | 'metadata' | 'metadataGroup' | 'groupBy'>): boolean {
+  return Boolean(req.endUsers?.length || req.metadata?.length || req.metadataGroup || req.groupBy.includes('end_user'));
+}
+
 export async function aggregateUsage(db: Kysely<Database>, req: AggregateRequest): Promise<AggregateRow[]> {
   if (req.useRollups && (req.width % HOUR_MS !== 0 || req.origin % HOUR_MS !== 0)) throw new Error('rollups need an hour-aligned bucket grid');
+  if (req.useRollups && usesAttribution(req)) throw new Error('rollups do not keep attribution: read raw events');
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   const { fullFrom, fullTo } = wholeHours(req);
-  const parts = [...rawParts(req, fullFrom, fullTo), ...rollupParts(req, fullFrom, fullTo)];
+  const parts = [...rawParts(req, fullFrom, fullTo, postgres), ...rollupParts(req, fullFrom, fullTo)];
   const source = sql.join(parts, sql` union all `);
-  const keys = [sql.ref('bucket'), ...req.groupBy.map((g) => sql.ref(g))];
+  const groupRefs = [...req.groupBy, ...(req.metadataGroup ? ['metadata_value'] : [])].map((g) => sql.ref(g));
+  const keys = [sql.ref('bucket'), ...groupRefs];
   const sums = sql.raw(SUMS.map((s) => `sum(${s}) as ${s}`).join(', '));
-  const groupCols = req.groupBy.length > 0 ? sql`, ${sql.join(req.groupBy.map((g) => sql.ref(g)))}` : sql``;
+  const groupCols = groupRefs.length > 0 ? sql`, ${sql.join(groupRefs)}` : sql``;
   const result = await sql<Record<string, unknown>>`select bucket${groupCols}, ${sums} from (${source}) u
     group by ${sql.join(keys)} order by ${sql.join(keys)}`.execute(db);
   const text = (row: Record<string, unknown>, g: AggregateGroup) => (req.groupBy.includes(g) && row[g] !== '' ? (row[g] as string) : null);
@@ -151,6 +183,8 @@ export async function aggregateUsage(db: Kysely<Database>, req: AggregateRequest
     projectId: text(row, 'project_id'),
     apiKeyId: text(row, 'api_key_id'),
     model: text(row, 'model'),
+    endUser: text(row, 'end_user'),
+    metadataValue: req.metadataGroup && row.metadata_value !== '' ? (row.metadata_value as string) : null,
     events: toBigInt(row.events as bigint),
     failedEvents: toBigInt(row.failed_events as bigint),
     promptTokens: toBigInt(row.prompt_tokens as bigint),

@@ -10,7 +10,12 @@ import { decodeCursor } from './cursor.js';
 
 export type ReportKind = 'completions' | 'embeddings' | 'costs';
 export type BucketWidth = '1m' | '1h' | '1d';
-export type GroupField = 'project_id' | 'api_key_id' | 'model' | 'line_item';
+export type GroupField = 'project_id' | 'api_key_id' | 'model' | 'line_item' | 'end_user';
+
+/** `group_by=metadata.<key>`: one metadata key's values as a dimension. */
+const METADATA_GROUP = 'metadata.';
+/** `metadata[<key>]=<value>` (repeatable: any of the values). */
+const METADATA_FILTER = /^metadata\[(.{1,64})\]$/;
 
 export const WIDTH_SECONDS: Record<BucketWidth, number> = { '1m': 60, '1h': 3600, '1d': 86_400 };
 
@@ -22,15 +27,15 @@ const LIMITS: Record<ReportKind, Partial<Record<BucketWidth, { default: number; 
 };
 
 const GROUPS: Record<ReportKind, readonly GroupField[]> = {
-  completions: ['project_id', 'api_key_id', 'model'],
-  embeddings: ['project_id', 'api_key_id', 'model'],
-  costs: ['project_id', 'api_key_id', 'line_item'],
+  completions: ['project_id', 'api_key_id', 'model', 'end_user'],
+  embeddings: ['project_id', 'api_key_id', 'model', 'end_user'],
+  costs: ['project_id', 'api_key_id', 'line_item', 'end_user'],
 };
 
 const ARRAYS: Record<ReportKind, readonly string[]> = {
-  completions: ['project_ids', 'api_key_ids', 'models', 'group_by'],
-  embeddings: ['project_ids', 'api_key_ids', 'models', 'group_by'],
-  costs: ['project_ids', 'api_key_ids', 'models', 'group_by'],
+  completions: ['project_ids', 'api_key_ids', 'models', 'end_users', 'group_by'],
+  embeddings: ['project_ids', 'api_key_ids', 'models', 'end_users', 'group_by'],
+  costs: ['project_ids', 'api_key_ids', 'models', 'end_users', 'group_by'],
 };
 const SCALARS = ['start_time', 'end_time', 'bucket_width', 'limit', 'page'];
 
@@ -45,6 +50,12 @@ export interface ReportQuery {
   apiKeyIds: string[];
   models: string[];
   groupBy: GroupField[];
+  /** Only events whose `user` is one of these. */
+  endUsers: string[];
+  /** Only events whose metadata holds, for each key, one of its values. */
+  metadata: { key: string; values: string[] }[];
+  /** `group_by=metadata.<key>`: that key's value as a dimension (null: none). */
+  metadataGroup: string | null;
   /** Start (unix s) of the first bucket of this page. */
   pageStart: number;
 }
@@ -58,7 +69,7 @@ function normalize(raw: Record<string, unknown>, kind: ReportKind): Map<string, 
   const out = new Map<string, string[]>();
   for (const [rawKey, value] of Object.entries(raw)) {
     const key = rawKey.endsWith('[]') ? rawKey.slice(0, -2) : rawKey;
-    if (!SCALARS.includes(key) && !ARRAYS[kind].includes(key)) {
+    if (!SCALARS.includes(key) && !ARRAYS[kind].includes(key) && !METADATA_FILTER.test(key)) {
       throw new TollgateError('unknown_parameter', { param: key, message: `Unknown parameter: '${key}'.` });
     }
     const values = (Array.isArray(value) ? value : [value]).map(String);
@@ -108,10 +119,15 @@ export function parseReportQuery(kind: ReportKind, raw: Record<string, unknown>,
     }
     limit = Number(limitText);
   }
-  const groupBy = list(params, 'group_by');
+  const requested = list(params, 'group_by');
+  const metadataGroups = requested.filter((g) => g.startsWith(METADATA_GROUP));
+  if (metadataGroups.length > 1) throw invalid('group_by', "Invalid 'group_by': group by at most one metadata key.");
+  const metadataGroup = metadataGroups[0]?.slice(METADATA_GROUP.length) ?? null;
+  if (metadataGroup !== null && (metadataGroup === '' || metadataGroup.length > 64)) throw invalid('group_by', "Invalid 'group_by': 'metadata.<key>' takes a key of 1 to 64 characters.");
+  const groupBy = requested.filter((g) => !g.startsWith(METADATA_GROUP));
   for (const g of groupBy) {
     if (!GROUPS[kind].includes(g as GroupField)) {
-      throw invalid('group_by', `Invalid value for 'group_by': '${g.slice(0, 40)}'. Supported values are: ${GROUPS[kind].map((v) => `'${v}'`).join(', ')}.`);
+      throw invalid('group_by', `Invalid value for 'group_by': '${g.slice(0, 40)}'. Supported values are: ${GROUPS[kind].map((v) => `'${v}'`).join(', ')}, 'metadata.<key>'.`);
     }
   }
   const page = scalar(params, 'page');
@@ -134,6 +150,12 @@ export function parseReportQuery(kind: ReportKind, raw: Record<string, unknown>,
     apiKeyIds: list(params, 'api_key_ids'),
     models: list(params, 'models'),
     groupBy: groupBy as GroupField[],
+    endUsers: list(params, 'end_users'),
+    metadata: [...params.keys()].flatMap((key) => {
+      const match = METADATA_FILTER.exec(key);
+      return match ? [{ key: match[1]!, values: list(params, key) }] : [];
+    }),
+    metadataGroup,
     pageStart,
   };
 }

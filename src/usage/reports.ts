@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { picosToUsdNumber } from '../common/money.js';
 import { exactUsd } from '../pricing/index.js';
 import type { Database } from '../store/index.js';
-import { aggregateUsage, type AggregateGroup, type AggregateRow } from './aggregate.js';
+import { aggregateUsage, usesAttribution, type AggregateGroup, type AggregateRow } from './aggregate.js';
 import { encodeCursor } from './cursor.js';
 import { WIDTH_SECONDS, type ReportKind, type ReportQuery } from './params.js';
 
@@ -104,13 +104,24 @@ export async function readReport(db: Kysely<Database>, organizationId: string, q
     to: pageEnd * 1000,
     origin: firstCell * 1000,
     width: width * 1000,
-    useRollups: query.width !== '1m',
+    // Rollups keep no attribution: a read by end user or metadata counts raw events (metering.retention_days).
+    useRollups: query.width !== '1m' && !usesAttribution({ ...query, groupBy: aggregateGroups(query) }),
     projectIds: query.projectIds,
     apiKeyIds: query.apiKeyIds,
     models: query.models,
     groupBy: aggregateGroups(query),
+    endUsers: query.endUsers,
+    metadata: query.metadata,
+    metadataGroup: query.metadataGroup,
   });
-  const shape = SHAPERS[query.kind];
+  const shapeOf = SHAPERS[query.kind];
+  const byEndUser = query.groupBy.includes('end_user');
+  // Attribution dimensions appear on a result only when grouped by, beside OpenAI's fields.
+  const shape = (row: AggregateRow) => ({
+    ...shapeOf(row),
+    ...(byEndUser ? { end_user: row.endUser } : {}),
+    ...(query.metadataGroup !== null ? { metadata: { [query.metadataGroup]: row.metadataValue } } : {}),
+  });
   const data: Bucket<unknown>[] = [];
   for (let cell = firstCell, i = 0; cell < pageEnd; cell += width, i++) {
     data.push({ object: 'bucket', start_time: Math.max(cell, query.start), end_time: Math.min(cell + width, query.end), results: [] });

@@ -71,6 +71,8 @@ type EventRow = {
   http_status: bigint | number;
   error_code: string | null;
   created_at: bigint | number;
+  end_user: string | null;
+  metadata: string | null;
 };
 
 function requestObject(row: EventRow) {
@@ -97,13 +99,15 @@ function requestObject(row: EventRow) {
     status: row.status,
     http_status: n(row.http_status),
     error_code: row.error_code,
+    end_user: row.end_user,
+    metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as Record<string, string>),
   };
 }
 
 export async function readRequestLog(db: Kysely<Database>, organizationId: string, query: RequestLogQuery): Promise<RequestLogPage> {
   let q = db
     .selectFrom('usage_events')
-    .select(['id', 'request_id', 'project_id', 'api_key_id', 'endpoint', 'model', 'prompt_tokens', 'cached_tokens', 'completion_tokens', 'reasoning_tokens', 'cost_picos', 'usage_estimated', 'latency_ms', 'ttft_ms', 'status', 'http_status', 'error_code', 'created_at'])
+    .select(['id', 'request_id', 'project_id', 'api_key_id', 'endpoint', 'model', 'prompt_tokens', 'cached_tokens', 'completion_tokens', 'reasoning_tokens', 'cost_picos', 'usage_estimated', 'latency_ms', 'ttft_ms', 'status', 'http_status', 'error_code', 'created_at', 'end_user', 'metadata'])
     .where('organization_id', '=', organizationId);
   if (query.start_time !== undefined) q = q.where('created_at', '>=', BigInt(query.start_time) * 1000n);
   if (query.end_time !== undefined) q = q.where('created_at', '<', BigInt(query.end_time) * 1000n);

@@ -41,7 +41,7 @@ export interface ServerChild {
 }
 
 /** Starts `tollgate start` as a child process and waits until it listens. */
-export async function startServerChild(args: string[], env: Record<string, string> = {}, startTimeoutMs = 30_000): Promise<ServerChild> {
+export async function startServerChild(args: string[], env: Record<string, string> = {}, startTimeoutMs = 90_000): Promise<ServerChild> {
   const child = spawn(process.execPath, ['bin/tollgate.mjs', 'start', '--port', '0', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },

@@ -16,6 +16,7 @@ import * as m031 from './031-payments-and-purchases.js';
 import * as m036 from './036-notification-outbox.js';
 import * as m037 from './037-spend-alerts.js';
 import * as m045 from './045-model-permissions.js';
+import * as m046 from './046-usage-attribution.js';
 import * as m057 from './057-dashboard-list-indexes.js';
 import * as m058 from './058-usage-rollups-daily.js';
 
@@ -41,6 +42,7 @@ export const migrations: Record<string, Migration> = {
   '036-notification-outbox': m036,
   '037-spend-alerts': m037,
   '045-model-permissions': m045,
+  '046-usage-attribution': m046,
   '057-dashboard-list-indexes': m057,
   '058-usage-rollups-daily': m058,
 };

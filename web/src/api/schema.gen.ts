@@ -3063,10 +3063,14 @@ export interface paths {
           start_time: number;
           end_time?: number;
           bucket_width?: "1m" | "1h" | "1d";
-          "group_by[]"?: Array<"project_id" | "api_key_id" | "model" | "line_item">;
+          "group_by[]"?: Array<string>;
           "project_ids[]"?: Array<string>;
           "api_key_ids[]"?: Array<string>;
           "models[]"?: Array<string>;
+          "end_users[]"?: Array<string>;
+          metadata?: {
+            [key: string]: unknown;
+          };
           limit?: number;
           page?: string;
         };
@@ -3094,6 +3098,12 @@ export interface paths {
                   line_item: string | null;
                   project_id: string | null;
                   api_key_id: string | null;
+                  /** With group_by end_user: the requests' `user`. */
+                  end_user?: string | null;
+                  /** With group_by metadata.<key>: that key and its value. */
+                  metadata?: {
+                    [key: string]: unknown;
+                  };
                 }>;
               }>;
               has_more: boolean;
@@ -7775,10 +7785,14 @@ export interface paths {
           start_time: number;
           end_time?: number;
           bucket_width?: "1m" | "1h" | "1d";
-          "group_by[]"?: Array<"project_id" | "api_key_id" | "model" | "line_item">;
+          "group_by[]"?: Array<string>;
           "project_ids[]"?: Array<string>;
           "api_key_ids[]"?: Array<string>;
           "models[]"?: Array<string>;
+          "end_users[]"?: Array<string>;
+          metadata?: {
+            [key: string]: unknown;
+          };
           limit?: number;
           page?: string;
         };
@@ -7812,6 +7826,12 @@ export interface paths {
                   project_id: string | null;
                   api_key_id: string | null;
                   model: string | null;
+                  /** With group_by end_user: the requests' `user`. */
+                  end_user?: string | null;
+                  /** With group_by metadata.<key>: that key and its value. */
+                  metadata?: {
+                    [key: string]: unknown;
+                  };
                 }>;
               }>;
               has_more: boolean;
@@ -7865,10 +7885,14 @@ export interface paths {
           start_time: number;
           end_time?: number;
           bucket_width?: "1m" | "1h" | "1d";
-          "group_by[]"?: Array<"project_id" | "api_key_id" | "model" | "line_item">;
+          "group_by[]"?: Array<string>;
           "project_ids[]"?: Array<string>;
           "api_key_ids[]"?: Array<string>;
           "models[]"?: Array<string>;
+          "end_users[]"?: Array<string>;
+          metadata?: {
+            [key: string]: unknown;
+          };
           limit?: number;
           page?: string;
         };
@@ -7893,6 +7917,12 @@ export interface paths {
                   project_id: string | null;
                   api_key_id: string | null;
                   model: string | null;
+                  /** With group_by end_user: the requests' `user`. */
+                  end_user?: string | null;
+                  /** With group_by metadata.<key>: that key and its value. */
+                  metadata?: {
+                    [key: string]: unknown;
+                  };
                 }>;
               }>;
               has_more: boolean;
@@ -7988,6 +8018,12 @@ export interface paths {
                 status: "ok" | "error" | "aborted";
                 http_status: number;
                 error_code: string | null;
+                /** The request's `user`. */
+                end_user: string | null;
+                /** The request's `metadata`. */
+                metadata: {
+                  [key: string]: unknown;
+                } | null;
               }>;
               first_id: string | null;
               last_id: string | null;

@@ -51,10 +51,10 @@ export function httpAdminClient(baseUrl: string, adminKey: string): AdminClient 
           body: input.body === undefined ? undefined : JSON.stringify(input.body),
         });
       } catch (err) {
-        throw new CliError(`cannot reach ${root}: ${(err as Error).message}`);
+        throw new Error(`cannot reach ${root}: ${(err as Error).message}`);
       }
       const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
-      if (!response.ok) throw new CliError(`${response.status}: ${body?.error?.message ?? 'request failed'}`);
+      if (!response.ok) throw refusal(response.status, body?.error?.message ?? 'request failed');
       return body;
     },
     close: async () => {},
@@ -112,7 +112,7 @@ export async function localAdminClient(config: Config, organization?: string): P
           if (err instanceof CliError) throw err;
           const shaped = toOpenAIError(err, 'local');
           if (shaped.status >= 500) throw err;
-          throw new CliError(`${shaped.status}: ${shaped.body.error.message}`);
+          throw refusal(shaped.status, shaped.body.error.message);
         }
       },
       async close() {
@@ -126,4 +126,14 @@ export async function localAdminClient(config: Config, organization?: string): P
     await store.close();
     throw err;
   }
+}
+
+/**
+ * A call the API refused. A 400 names a bad value the command was given: a usage
+ * mistake (exit 2). Any other refusal (not found, forbidden, a cap) is the command
+ * failing (exit 1), as the README's exit-code convention says.
+ */
+function refusal(status: number, message: string): Error {
+  const text = `${status}: ${message}`;
+  return status === 400 ? new CliError(text) : new Error(text);
 }

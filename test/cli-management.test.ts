@@ -81,12 +81,12 @@ describe('tollgate projects / keys / audit', { timeout: 400_000 }, () => {
     expect(rotated.stdout).toContain(`The previous key ${created.id}`);
   });
 
-  it('reports errors plainly with exit code 1', async () => {
+  it('reports errors plainly: exit 1 for a refused call, 2 for a bad value', async () => {
     const missing = await remote(['keys', 'show', 'key_nope', '-p', tg.projectId]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe("tollgate: 404: No API key found with id 'key_nope'.\n");
     const bad = await local(['keys', 'create', '-p', tg.projectId, '--allowed-ip', 'nowhere']);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("Invalid 'allowed_ips[0]'");
   });
 
@@ -119,12 +119,14 @@ describe('tollgate projects / keys / audit', { timeout: 400_000 }, () => {
       'tollgate audit',
       ...['list', 'create', 'show', 'disable', 'enable', 'remove-2fa'].map((n) => `users ${n}`),
       ...['list', 'create', 'show', 'disable', 'enable'].map((n) => `orgs ${n}`),
+      ...['list', 'read', 'channels'].map((n) => `notifications ${n}`),
+      ...['create', 'list', 'enable', 'disable', 'delete'].map((n) => `webhooks ${n}`),
     ]);
     for (const command of leaves) {
       let help = '';
       command.configureOutput({ writeOut: (text) => void (help += text) });
       command.outputHelp();
-      expect(help, command.name()).toMatch(/Example:\n {2}\$ (\S+=\S+ )?tollgate /);
+      expect(help, command.name()).toMatch(/Examples?:\n {2}\$ (\S+=\S+ )?tollgate /);
     }
   });
 });

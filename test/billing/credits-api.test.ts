@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAccount, verifyLedger } from '../../src/billing/index.js';
-import { countChatPromptTokens, encodingForModel } from '../../src/tokens/index.js';
+import { chatPromptTokenBound, countChatPromptTokens, encodingForModel } from '../../src/tokens/index.js';
 import { client, type Call } from '../helpers/admin.js';
 import { addOrganization, USD } from '../helpers/billing.js';
 import { chatCompletion, sendJson, startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
@@ -121,9 +121,9 @@ describe('the balance and zero', () => {
   });
 
   it('goes below zero only by requests already in flight, and by no more than their cost beyond what they reserved', async () => {
-    // Each request reserves its worst case: prompt + 100 output tokens. The upstream then
-    // reports 300 output tokens (a tokenizer that counts differently, say): more than reserved.
-    const worst = (prompt + 100n) * TOKEN;
+    // Each request reserves its worst case: the prompt's byte bound + 100 output tokens. The
+    // upstream then reports 300 output tokens (a tokenizer that counts differently, say): more than reserved.
+    const worst = (BigInt(chatPromptTokenBound(messages)) + 100n) * TOKEN;
     const admitted = Number((1n * USD) / worst);
     const held: (() => void)[] = [];
     fake.handle(async (req, res) => {

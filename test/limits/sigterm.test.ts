@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BANNER_FILE } from '../../src/banner.js';
 import { openStore } from '../../src/store/index.js';
 import { tempDir } from '../helpers/tollgate.js';
 import { post, streamChat } from './helpers.js';
@@ -24,7 +27,9 @@ describe('SIGTERM under load', () => {
     const exited = once(child, 'exit');
     for (let i = 0; i < 600 && !/"url":"(http[^"]+)"/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
     const url = /"url":"(http[^"]+)"/.exec(out)?.[1];
-    const key = /(sk-proj-[A-Za-z0-9_-]+)/.exec(out)?.[1];
+    // stdout is a pipe, not a terminal: the first-start keys are in the 0600 file in the data dir.
+    const banner = readFileSync(join(dir.path, BANNER_FILE), 'utf8');
+    const key = /(sk-proj-[A-Za-z0-9_-]+)/.exec(banner)?.[1];
     expect(url, out).toBeDefined();
     expect(key).toBeDefined();
 

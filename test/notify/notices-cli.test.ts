@@ -43,7 +43,7 @@ describe('tollgate notifications / webhooks', { timeout: 400_000 }, () => {
     const disabled = await remote(['webhooks', 'disable', id]);
     expect(disabled.stdout).toMatch(/^status\s+disabled$/m);
     const refused = await remote(['webhooks', 'create', 'http://10.0.0.1/hook']);
-    expect([refused.code, refused.stderr.trim()]).toEqual([1, 'tollgate: 400: url must be https://.']);
+    expect([refused.code, refused.stderr.trim()]).toEqual([2, 'tollgate: 400: url must be https://.']);
     expect((await remote(['webhooks', 'delete', id])).stdout.trim()).toBe(`Deleted ${id}.`);
   });
 
@@ -53,7 +53,7 @@ describe('tollgate notifications / webhooks', { timeout: 400_000 }, () => {
     expect(changed.stdout).toMatch(/^balance\.low\s+yes\s+no$/m);
     expect(changed.stdout).toMatch(/^api_key\.leaked\s+yes\s+yes$/m);
     const wrong = await remote(['notifications', 'channels', 'balance.low', 'sms']);
-    expect([wrong.code, wrong.stderr.trim()]).toEqual([1, "tollgate: expected email, no-email, webhook or no-webhook, got 'sms'"]);
+    expect([wrong.code, wrong.stderr.trim()]).toEqual([2, "tollgate: expected email, no-email, webhook or no-webhook, got 'sms'"]);
 
     expect((await client(tg.url, null)('POST', '/v1/leaks', { strings: [tg.projectKey] })).status).toBe(200);
     const listed = await local(['notifications', 'list', '--unread']);

@@ -1,6 +1,7 @@
-import { createRequire } from 'node:module';
+import * as cl100k from 'gpt-tokenizer/encoding/cl100k_base';
+import * as o200k from 'gpt-tokenizer/encoding/o200k_base';
 
-type EncodingApi = typeof import('gpt-tokenizer/encoding/o200k_base');
+type EncodingApi = typeof o200k;
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
@@ -59,27 +60,23 @@ function pieces(text: string): string[] {
   return out;
 }
 
-const require = createRequire(import.meta.url);
-
 /**
- * Each encoding's tables take tens of MB: one is loaded the first time it is
- * used (the gateway counts only when an upstream sends no usage), from
- * gpt-tokenizer's CommonJS build so that loading stays synchronous.
+ * Both encodings load with the module. Loading one on first use would block the
+ * event loop for up to a second at the moment a cut stream is metered, which is
+ * exactly when a gone client's upstream must be aborted at once.
  */
-function lazy(name: EncodingName): Encoding {
-  let loaded: EncodingApi | undefined;
-  const api = () => (loaded ??= require(`gpt-tokenizer/encoding/${name}`) as EncodingApi);
+function wrap(name: EncodingName, api: EncodingApi): Encoding {
   return {
     name,
-    encode: (text) => pieces(text).flatMap((piece) => api().encode(piece, PLAIN)),
-    decode: (tokens) => api().decode(tokens),
-    count: (text) => pieces(text).reduce((sum, piece) => sum + api().countTokens(piece, PLAIN), 0),
+    encode: (text) => pieces(text).flatMap((piece) => api.encode(piece, PLAIN)),
+    decode: (tokens) => api.decode(tokens),
+    count: (text) => pieces(text).reduce((sum, piece) => sum + api.countTokens(piece, PLAIN), 0),
   };
 }
 
 const ENCODINGS: Record<EncodingName, Encoding> = {
-  o200k_base: lazy('o200k_base'),
-  cl100k_base: lazy('cl100k_base'),
+  o200k_base: wrap('o200k_base', o200k),
+  cl100k_base: wrap('cl100k_base', cl100k as unknown as EncodingApi),
 };
 
 const CL100K_PREFIXES = ['gpt-4-', 'gpt-3.5-turbo', 'gpt-35-turbo', 'text-embedding-ada-002', 'text-embedding-3-', 'davinci-002', 'babbage-002', 'ft:gpt-4-', 'ft:gpt-3.5-turbo'];
